@@ -1,0 +1,38 @@
+# Shared helpers for the scripts in scripts/. Sourced, not run.
+set -euo pipefail
+
+CELERIAC_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+RABBITMQ_BIN=/usr/lib/rabbitmq/bin
+PG_BIN=/usr/lib/postgresql/15/bin
+
+log() { printf '[celeriac] %s\n' "$*" >&2; }
+die() { printf '[celeriac] error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian packages that are missing; apt-get update runs only when something must be installed.
+ensure_packages() {
+  local missing=()
+  [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  if [ "${CELERIAC_NEEDS_POSTGRES:-0}" = 1 ] && [ ! -x "$PG_BIN/initdb" ]; then missing+=(postgresql); fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]} (Debian packages)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # policy-rc.d keeps the packages from starting system-wide services: the scripts start their own instances.
+  as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # port seconds
+  local deadline=$((SECONDS + $2))
+  until port_open "$1"; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.1
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

@@ -1,0 +1,76 @@
+package io.celeriac.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Celeriac's own settings. Names follow Celery's where one exists ({@code task_ignore_result} becomes
+ * {@code celeriac.task-ignore-result}).
+ */
+@ConfigMapping(prefix = "celeriac")
+public interface CeleriacConfig {
+
+    /**
+     * The SmallRye connector that carries task messages: {@code smallrye-rabbitmq} (AMQP 0-9-1, for RabbitMQ 3.x)
+     * or {@code smallrye-amqp} (AMQP 1.0, for RabbitMQ 4.x and other AMQP 1.0 brokers). The channel configuration
+     * in application.properties reads it.
+     */
+    @WithDefault("smallrye-rabbitmq")
+    String connector();
+
+    /** Celery's {@code task_ignore_result}: whether a task's result is dropped unless the task says otherwise. */
+    @WithDefault("true")
+    boolean taskIgnoreResult();
+
+    /**
+     * Celery's {@code task_store_errors_even_if_ignored}, but on by default: a failure is never dropped silently,
+     * even for a task whose result is ignored.
+     */
+    @WithDefault("true")
+    boolean taskStoreErrorsEvenIfIgnored();
+
+    /** Celery's {@code result_expires}: how long a result (and any state record) lives in Redis. */
+    @WithDefault("1d")
+    Duration resultExpires();
+
+    /**
+     * How long sending may take before it fails (Celery's publish retry policy, bounded): a broker that is down or a
+     * sender that cannot attach must not hang a request.
+     */
+    @WithDefault("5s")
+    Duration taskPublishTimeout();
+
+    Broker broker();
+
+    Worker worker();
+
+    /** Where the broker is; both connectors read these (Celery's {@code broker_url}, split into parts). */
+    interface Broker {
+        @WithDefault("localhost")
+        String host();
+
+        @WithDefault("5672")
+        int port();
+
+        @WithDefault("guest")
+        String username();
+
+        @WithDefault("guest")
+        String password();
+
+        /** The queue tasks go to and workers consume (Celery's {@code task_default_queue}). */
+        @WithDefault("celery")
+        String queue();
+    }
+
+    interface Worker {
+        /**
+         * How many tasks one worker instance runs at once (Celery's {@code worker_concurrency}). The channel's
+         * prefetch and the worker thread pool read it.
+         */
+        @WithDefault("8")
+        int concurrency();
+    }
+}

@@ -1,0 +1,42 @@
+package io.celeriac.example;
+
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.celeriac.task.Task;
+import io.celeriac.task.TaskContext;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** The three tasks of Flask's "Background Tasks with Celery" example. */
+@ApplicationScoped
+@RegisterForReflection(methods = true)
+public class ExampleTasks {
+
+    private final TaskContext task;
+
+    public ExampleTasks(TaskContext task) {
+        this.task = task;
+    }
+
+    @Task(result = Task.Result.KEEP)
+    public int add(int a, int b) {
+        return a + b;
+    }
+
+    /** Keeps a worker busy; nobody needs its result, so it is ignored (the default). */
+    @Task
+    public void block() throws InterruptedException {
+        Thread.sleep(5000);
+    }
+
+    /** Reports its progress every second, like the guide's {@code update_state(state="PROGRESS", ...)}. */
+    @Task(result = Task.Result.KEEP)
+    public Map<String, Integer> process(int total) throws InterruptedException {
+        for (int i = 0; i < total; i++) {
+            task.progress(i + 1, total);
+            Thread.sleep(1000);
+        }
+        return Map.of("current", total, "total", total);
+    }
+}

@@ -1,0 +1,86 @@
+package io.celeriac.example;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestForm;
+
+import io.celeriac.client.TaskClient;
+import io.celeriac.result.ResultStore;
+import io.celeriac.result.TaskResult;
+
+/** The Flask example's views: start a task, answer its id at once, and report its result by id. */
+@Path("/tasks")
+@Produces(MediaType.APPLICATION_JSON)
+public class TaskResource {
+
+    /** One task per second of progress; a day of it is surely a typo. */
+    static final long MAX_TOTAL = 86_400;
+
+    private final TaskClient tasks;
+    private final ResultStore results;
+
+    public TaskResource(TaskClient tasks, ResultStore results) {
+        this.tasks = tasks;
+        this.results = results;
+    }
+
+    @POST
+    @Path("/add")
+    public Map<String, String> add(@RestForm String a, @RestForm String b) {
+        long x = BadInputException.requireLong("a", a, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        long y = BadInputException.requireLong("b", b, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        return started(tasks.delay("add", (int) x, (int) y));
+    }
+
+    @POST
+    @Path("/block")
+    public Map<String, String> block() {
+        return started(tasks.delay("block"));
+    }
+
+    @POST
+    @Path("/process")
+    public Map<String, String> process(@RestForm String total) {
+        long n = BadInputException.requireLong("total", total, 1, MAX_TOTAL);
+        return started(tasks.delay("process", (int) n));
+    }
+
+    /**
+     * The guide's {@code {ready, successful, value}}, plus the state. While a task runs, value is its progress meta.
+     */
+    @GET
+    @Path("/result/{id}")
+    public Response result(@PathParam("id") String id) {
+        return results.get(id).map(r -> Response.ok(view(r)).build())
+                .orElseGet(() -> Response.status(404).entity(Map.of("error", "no task with id '" + id
+                        + "': it was never sent, its record expired, or its result was ignored and it has finished"))
+                        .build());
+    }
+
+    static Map<String, Object> view(TaskResult r) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("ready", r.ready());
+        view.put("successful", r.ready() ? r.successful() : null);
+        view.put("value", r.result());
+        view.put("state", r.status());
+        if (r.ignored()) {
+            view.put("ignored", true);
+            view.put("message", "the result of '" + r.name() + "' is ignored: it is queued or running, and its "
+                    + "outcome will not be kept (failures are)");
+        }
+        return view;
+    }
+
+    static Map<String, String> started(String id) {
+        return Map.of("result_id", id);
+    }
+}

@@ -1,0 +1,142 @@
+package io.celeriac.result;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+
+import jakarta.inject.Singleton;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.celeriac.config.CeleriacConfig;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.value.SetArgs;
+import io.quarkus.redis.datasource.value.ValueCommands;
+
+/**
+ * Task states and results in Redis, under Celery's keys ({@code celery-task-meta-<id>}), each with a TTL
+ * ({@code celeriac.result-expires}) so the store never grows without bound.
+ */
+@Singleton
+public class ResultStore {
+
+    static final String KEY_PREFIX = "celery-task-meta-";
+    private static final DateTimeFormatter DATE_DONE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+            .withZone(ZoneOffset.UTC);
+
+    /**
+     * Writes a state unless the stored one is already ready, atomically, so a stale STARTED or PROGRESS cannot
+     * overwrite a result. Returns 1 when written.
+     */
+    private static final String GUARDED_SET = """
+            local current = redis.call('GET', KEYS[1])
+            if current then
+              local ok, decoded = pcall(cjson.decode, current)
+              if ok and (decoded['status'] == 'SUCCESS' or decoded['status'] == 'FAILURE' or decoded['status'] == 'REVOKED') then
+                return 0
+              end
+            end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            return 1
+            """;
+
+    private final RedisDataSource redis;
+    private final ValueCommands<String, String> values;
+    private final ObjectMapper mapper;
+    private final CeleriacConfig config;
+
+    public ResultStore(RedisDataSource redis, ObjectMapper mapper, CeleriacConfig config) {
+        this.redis = redis;
+        this.values = redis.value(String.class);
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    public static String key(String taskId) {
+        return KEY_PREFIX + taskId;
+    }
+
+    /** Records a sent task: PENDING when its result is kept, IGNORED when not, so its id is known either way. */
+    public void sent(String taskId, String name, boolean ignoreResult) {
+        write(new TaskResult(ignoreResult ? TaskState.IGNORED : TaskState.PENDING, null, null, null, null, taskId,
+                name), false);
+    }
+
+    public void started(String taskId, String name, JsonNode meta) {
+        write(new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name), true);
+    }
+
+    /** A state of the task's own choosing (Celery's {@code update_state}), with its meta as the result. */
+    public boolean state(String taskId, String name, String state, JsonNode meta) {
+        if (TaskState.isReady(state)) {
+            throw new IllegalArgumentException("a task cannot report the ready state " + state
+                    + " itself: return a value or throw instead");
+        }
+        return write(new TaskResult(state, meta, null, null, null, taskId, name), true);
+    }
+
+    public void succeeded(String taskId, String name, JsonNode value) {
+        write(new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(),
+                now(), taskId, name), true);
+    }
+
+    public void failed(String taskId, String name, Throwable error) {
+        ObjectNode exc = mapper.createObjectNode()
+                .put("exc_type", error.getClass().getSimpleName())
+                .put("exc_message", String.valueOf(error.getMessage()))
+                .put("exc_module", error.getClass().getPackageName());
+        write(new TaskResult(TaskState.FAILURE, exc, traceback(error), mapper.createArrayNode(), now(), taskId, name),
+                true);
+    }
+
+    /** Drops a task's record: what an ignored result leaves behind once the task has run. */
+    public void forget(String taskId) {
+        redis.key().del(key(taskId));
+    }
+
+    public Optional<TaskResult> get(String taskId) {
+        String json = values.get(key(taskId));
+        if (json == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(mapper.readValue(json, TaskResult.class));
+        } catch (IOException e) {
+            throw new IllegalStateException("result of task " + taskId + " is not a Celery result record", e);
+        }
+    }
+
+    private boolean write(TaskResult result, boolean guarded) {
+        String json;
+        try {
+            json = mapper.writeValueAsString(result);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode the result of task " + result.taskId(), e);
+        }
+        long ttl = config.resultExpires().toMillis();
+        if (!guarded) {
+            values.set(key(result.taskId()), json, new SetArgs().px(ttl));
+            return true;
+        }
+        var reply = redis.execute("EVAL", GUARDED_SET, "1", key(result.taskId()), json, Long.toString(ttl));
+        return reply != null && reply.toLong() == 1L;
+    }
+
+    private static String now() {
+        return DATE_DONE.format(Instant.now());
+    }
+
+    private static String traceback(Throwable error) {
+        StringWriter out = new StringWriter();
+        error.printStackTrace(new PrintWriter(out));
+        String trace = out.toString();
+        // A deep stack would make every failure record huge; the top frames say where it broke.
+        return trace.length() > 8000 ? trace.substring(0, 8000) + "\n\t..." : trace;
+    }
+}

@@ -1,0 +1,43 @@
+package io.celeriac.result;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * One task's record in the result store, in the shape of Celery's Redis backend
+ * ({@code celery-task-meta-<id>}: status, result, traceback, children, date_done, task_id), plus {@code name}
+ * as Celery's {@code result_extended} has it. {@code result} holds the return value, the meta of a custom state
+ * such as PROGRESS, or {@code {exc_type, exc_message, exc_module}} for a failure.
+ */
+@RegisterForReflection
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record TaskResult(
+        String status,
+        JsonNode result,
+        String traceback,
+        JsonNode children,
+        @JsonProperty("date_done") String dateDone,
+        @JsonProperty("task_id") String taskId,
+        String name) {
+
+    /** Celery's {@code AsyncResult.ready()}. */
+    @JsonIgnore
+    public boolean ready() {
+        return TaskState.isReady(status);
+    }
+
+    /** Celery's {@code AsyncResult.successful()}. */
+    @JsonIgnore
+    public boolean successful() {
+        return TaskState.SUCCESS.equals(status);
+    }
+
+    @JsonIgnore
+    public boolean ignored() {
+        return TaskState.IGNORED.equals(status);
+    }
+}

@@ -1,0 +1,79 @@
+package io.celeriac.task;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.spi.Bean;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.celeriac.config.CeleriacConfig;
+import io.quarkus.arc.InjectableInstance;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.InjectableBean;
+
+/**
+ * Every {@link Task} method of the application's beans, by name. Built once from the CDI container (not by
+ * classpath scanning), so the same lookup works in a native image.
+ * <p>
+ * The {@code @Any Instance<Object>} injection point is what keeps task beans alive: ArC removes beans that nothing
+ * injects, and a task bean is only ever reached through this registry. It costs the unused-bean optimisation for the
+ * whole application; a Quarkus extension would instead mark just the beans with {@code @Task} methods at build time.
+ */
+@Singleton
+public class TaskRegistry {
+
+    private final Map<String, TaskDefinition> tasks;
+
+    TaskRegistry(CeleriacConfig config, @Any InjectableInstance<Object> keepsTaskBeans) {
+        Map<String, TaskDefinition> found = new TreeMap<>();
+        for (Bean<?> candidate : Arc.container().beanManager().getBeans(Object.class, Any.Literal.INSTANCE)) {
+            InjectableBean<?> bean = (InjectableBean<?>) candidate;
+            for (Class<?> type = bean.getBeanClass(); type != null && type != Object.class; type = type.getSuperclass()) {
+                for (Method method : type.getDeclaredMethods()) {
+                    Task task = method.getAnnotation(Task.class);
+                    if (task == null || method.isSynthetic()) {
+                        continue;
+                    }
+                    if (!Modifier.isPublic(method.getModifiers()) || Modifier.isStatic(method.getModifiers())) {
+                        throw new IllegalStateException("@Task method " + type.getName() + "." + method.getName()
+                                + " must be public and not static");
+                    }
+                    String name = task.name().isBlank() ? method.getName() : task.name();
+                    boolean ignore = switch (task.result()) {
+                        case KEEP -> false;
+                        case IGNORE -> true;
+                        case DEFAULT -> config.taskIgnoreResult();
+                    };
+                    TaskDefinition previous = found.put(name,
+                            new TaskDefinition(name, bean, method, ignore));
+                    if (previous != null && !previous.method().equals(method)) {
+                        throw new IllegalStateException("two @Task methods are named '" + name + "': "
+                                + previous.method() + " and " + method);
+                    }
+                }
+            }
+        }
+        this.tasks = Collections.unmodifiableMap(found);
+        Logger.getLogger(TaskRegistry.class).infof("tasks: %s", found.keySet());
+    }
+
+    public Optional<TaskDefinition> find(String name) {
+        return Optional.ofNullable(tasks.get(name));
+    }
+
+    public TaskDefinition get(String name) {
+        return find(name).orElseThrow(() -> new UnknownTaskException(name));
+    }
+
+    public Collection<TaskDefinition> all() {
+        return tasks.values();
+    }
+}

@@ -1,0 +1,74 @@
+package io.celeriac.message;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+class TaskMessageCodecTest {
+
+    private final JsonMapper mapper = JsonMapper.builder().build();
+    private final TaskMessageCodec codec = new TaskMessageCodec(mapper);
+
+    private static TaskMessage message() {
+        var json = JsonNodeFactory.instance;
+        return new TaskMessage("id-1", "add", json.arrayNode().add(2).add(4), json.objectNode().put("c", "x"), 1,
+                null, null, "id-1", null, false, "42@host");
+    }
+
+    @Test
+    void writesCeleryProtocolFieldNames() throws Exception {
+        var json = mapper.readTree(codec.encode(message()));
+        assertEquals("id-1", json.get("id").asText());
+        assertEquals("add", json.get("task").asText());
+        assertEquals("[2,4]", json.get("args").toString());
+        assertEquals("id-1", json.get("root_id").asText());
+        assertEquals(false, json.get("ignore_result").asBoolean());
+        assertTrue(!json.has("eta") && !json.has("parent_id"), json.toString());
+    }
+
+    @Test
+    void readsBackWhatItWroteFromEveryPayloadTypeAConnectorHandsOver() {
+        byte[] bytes = codec.encode(message());
+        assertEquals(message(), codec.decode(bytes));
+        assertEquals(message(), codec.decode(Buffer.buffer(bytes)));
+        assertEquals(message(), codec.decode(io.vertx.mutiny.core.buffer.Buffer.buffer(bytes)));
+        assertEquals(message(), codec.decode(new String(bytes, StandardCharsets.UTF_8)));
+        assertEquals(message(), codec.decode(new JsonObject(new String(bytes, StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void fillsOptionalFieldsWithDefaults() {
+        TaskMessage minimal = codec.decode("{\"id\": \"a\", \"task\": \"block\"}");
+        assertEquals(0, minimal.args().size());
+        assertEquals(0, minimal.kwargs().size());
+        assertEquals(0, minimal.retries());
+    }
+
+    @Test
+    void namesWhatIsWrongWithAMalformedMessage() {
+        assertMalformed("not json", "not valid JSON");
+        assertMalformed("[1]", "not a JSON object");
+        assertMalformed("{\"task\": \"add\"}", "no 'id'");
+        assertMalformed("{\"id\": \"a\"}", "no 'task'");
+        assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"args\": {}}", "'args' is not a JSON array");
+        assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"kwargs\": []}", "'kwargs' is not a JSON object");
+        assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"retries\": \"x\"}", "'retries' is not an integer");
+        assertThrows(MalformedMessageException.class, () -> codec.decode(null));
+        assertThrows(MalformedMessageException.class, () -> codec.decode(42));
+    }
+
+    private void assertMalformed(String body, String expected) {
+        var e = assertThrows(MalformedMessageException.class, () -> codec.decode(body));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}
