@@ -1,6 +1,9 @@
 package io.celeriac.config;
 
 import java.time.Duration;
+import java.util.Set;
+
+import io.celeriac.role.Role;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -19,6 +22,13 @@ public interface CeleriacConfig {
      */
     @WithDefault("smallrye-rabbitmq")
     String connector();
+
+    /**
+     * What this instance does: {@code api} (serves the application's HTTP endpoints and sends tasks), {@code worker}
+     * (consumes and runs tasks), {@code beat} (sends periodic tasks). One build runs any combination.
+     */
+    @WithDefault("api,worker,beat")
+    Set<Role> roles();
 
     /** Celery's {@code task_ignore_result}: whether a task's result is dropped unless the task says otherwise. */
     @WithDefault("true")
@@ -72,5 +82,19 @@ public interface CeleriacConfig {
          */
         @WithDefault("8")
         int concurrency();
+
+        /** Celery's worker node name ({@code -n}); defaults to {@code pid@hostname}. */
+        java.util.Optional<String> name();
+
+        /** How often a worker tells Redis it is alive; it counts as gone after three missed beats. */
+        @WithDefault("5s")
+        Duration heartbeatInterval();
+
+        /**
+         * Liveness fails when tasks wait in the queue, this worker has free slots, and nothing has reached it for this
+         * long: a consumer that stays up but consumes nothing (celery #3201) gets restarted.
+         */
+        @WithDefault("60s")
+        Duration stuckAfter();
     }
 }

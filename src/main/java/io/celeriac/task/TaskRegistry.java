@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 
 import io.celeriac.config.CeleriacConfig;
 import io.quarkus.arc.InjectableInstance;
+import io.quarkus.runtime.Startup;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.InjectableBean;
 
@@ -27,6 +28,7 @@ import io.quarkus.arc.InjectableBean;
  * injects, and a task bean is only ever reached through this registry. It costs the unused-bean optimisation for the
  * whole application; a Quarkus extension would instead mark just the beans with {@code @Task} methods at build time.
  */
+@Startup
 @Singleton
 public class TaskRegistry {
 

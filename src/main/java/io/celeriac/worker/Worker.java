@@ -35,17 +35,27 @@ public class Worker {
     private final TaskRegistry registry;
     private final TaskRunner runner;
     private final ResultStore results;
+    private final WorkerRegistry workers;
+    private volatile long lastDelivery;
 
-    public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results) {
+    public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
+            WorkerRegistry workers) {
         this.codec = codec;
         this.registry = registry;
         this.runner = runner;
         this.results = results;
+        this.workers = workers;
+    }
+
+    /** When the last message reached this worker (epoch ms, 0 if none yet). */
+    public long lastDelivery() {
+        return lastDelivery;
     }
 
     @Incoming(CHANNEL)
     @Blocking(value = "celeriac-worker", ordered = false)
     public CompletionStage<Void> receive(Message<?> message) {
+        lastDelivery = System.currentTimeMillis();
         TaskMessage task;
         try {
             task = codec.decode(message.getPayload());
@@ -65,6 +75,7 @@ public class Worker {
             }
             return message.nack(unknown);
         }
+        workers.started(task.id(), task.task());
         try {
             runner.run(definition.get(), task);
         } catch (RuntimeException e) {
@@ -73,6 +84,8 @@ public class Worker {
             LOG.errorf(e, "task %s[%s] ran but its outcome could not be stored; returning it to the broker",
                     task.task(), task.id());
             return message.nack(e, Metadata.of(new RabbitMQRejectMetadata(true)));
+        } finally {
+            workers.finished(task.id());
         }
         return message.ack();
     }

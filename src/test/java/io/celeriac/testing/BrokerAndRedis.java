@@ -1,5 +1,9 @@
 package io.celeriac.testing;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -11,8 +15,15 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  */
 public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
 
+    /** Marks a {@code Map<String, String>} field of a test that wants this resource's settings. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    public @interface Settings {
+    }
+
     private Path rabbitDir;
     private Path redisDir;
+    private Map<String, String> settings;
 
     @Override
     public Map<String, String> start() {
@@ -22,10 +33,16 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
         LocalServer.run("rabbitmq.sh", "start", rabbitDir, brokerPort, LocalServer.freePort());
         int redisPort = LocalServer.freePort();
         LocalServer.run("redis.sh", "start", redisDir, redisPort);
-        return Map.of(
+        settings = Map.of(
                 "celeriac.broker.host", "127.0.0.1",
                 "celeriac.broker.port", String.valueOf(brokerPort),
                 "quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort);
+        return settings;
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(settings, new TestInjector.AnnotatedAndMatchesType(Settings.class, Map.class));
     }
 
     @Override

@@ -10,7 +10,7 @@ public class PostgresProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("quarkus.datasource.db-kind", "postgresql");
+        return Map.of("%test.quarkus.datasource.db-kind", "postgresql", "quarkus.datasource.db-kind", "postgresql");
     }
 
     @Override

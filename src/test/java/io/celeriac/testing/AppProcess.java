@@ -1,0 +1,81 @@
+package io.celeriac.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged app (target/quarkus-app) run as a separate process, as a deployment would run it. */
+public final class AppProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final int port;
+
+    private AppProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static AppProcess start(String name, Map<String, String> settings) throws IOException {
+        int port = LocalServer.freePort();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        settings.forEach((k, v) -> {
+            if (!k.startsWith("%")) {
+                command.add("-D" + k + "=" + v);
+            }
+        });
+        command.add("-Dquarkus.http.port=" + port);
+        command.add("-jar");
+        command.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(Path.of("target", name + ".log").toFile()).start();
+        AppProcess app = new AppProcess(process, port);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException(name + " exited with " + process.exitValue()
+                                + "; see target/" + name + ".log");
+                    }
+                    try {
+                        return app.get("/q/health/ready").statusCode() == 200;
+                    } catch (UncheckedIOException notListeningYet) {
+                        return false;
+                    }
+                });
+        return app;
+    }
+
+    public HttpResponse<String> get(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops it the way an orchestrator does: SIGTERM, then wait. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
