@@ -1,7 +1,5 @@
 package io.celeriac.client;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +19,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.config.Node;
 import io.celeriac.message.Arguments;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
@@ -46,7 +45,7 @@ public class TaskClient {
     private final ResultStore results;
     private final CeleriacConfig config;
     private final Emitter<byte[]> emitter;
-    private final String origin = origin();
+    private final String origin = Node.id();
 
     @Inject
     public TaskClient(TaskRegistry registry, Arguments arguments, TaskMessageCodec codec, ResultStore results,
@@ -66,8 +65,12 @@ public class TaskClient {
 
     /** Sends a task with positional and named arguments (bound to parameter names); returns its id. */
     public String send(String task, List<?> args, Map<String, ?> kwargs) {
+        return send(task, args, kwargs, UUID.randomUUID().toString());
+    }
+
+    /** Sends a task under an id of the caller's choosing (Celery's {@code apply_async(task_id=...)}). */
+    public String send(String task, List<?> args, Map<String, ?> kwargs, String id) {
         TaskDefinition definition = registry.get(task);
-        String id = UUID.randomUUID().toString();
         TaskMessage message = new TaskMessage(id, task, arguments.encode(task, args), arguments.encode(task, kwargs),
                 0, null, null, id, null, definition.ignoreResult(), origin);
         byte[] body = codec.encode(message);
@@ -135,15 +138,5 @@ public class TaskClient {
         } catch (RuntimeException e) {
             LOG.debugf(e, "could not drop the record of unsent task %s", id);
         }
-    }
-
-    private static String origin() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "unknown";
-        }
-        return ProcessHandle.current().pid() + "@" + host;
     }
 }

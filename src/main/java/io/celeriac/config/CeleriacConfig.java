@@ -1,9 +1,12 @@
 package io.celeriac.config;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.celeriac.role.Role;
+import io.celeriac.schedule.Missed;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -54,6 +57,8 @@ public interface CeleriacConfig {
 
     Broker broker();
 
+    Beat beat();
+
     Worker worker();
 
     /** Where the broker is; both connectors read these (Celery's {@code broker_url}, split into parts). */
@@ -75,6 +80,58 @@ public interface CeleriacConfig {
         String queue();
     }
 
+    /** Celery beat: periodic tasks, sent by whichever beat instance holds the lease. */
+    interface Beat {
+        /**
+         * How long the leader's lease lasts without renewal; another instance takes over within about this long after
+         * the leader dies.
+         */
+        @WithDefault("10s")
+        Duration lease();
+
+        /** How often the leader looks for due ticks (and renews its lease). */
+        @WithDefault("250ms")
+        Duration resolution();
+
+        /**
+         * A tick later than this is a misfire (the whole beat was down), handled by the entry's {@code missed}
+         * policy; a later but not misfired tick, such as one due during a leader change, is still sent.
+         */
+        @WithDefault("60s")
+        Duration misfireThreshold();
+
+        /** Celery's {@code beat_schedule}: entries by name. */
+        Map<String, Entry> schedule();
+
+        interface Entry {
+            /** The task to send. */
+            String task();
+
+            /** Positional arguments, as a JSON array. */
+            Optional<String> args();
+
+            /** Named arguments, as a JSON object. */
+            Optional<String> kwargs();
+
+            /** A fixed interval, aligned to the epoch so every instance agrees on the ticks. */
+            Optional<Duration> every();
+
+            /** A cron expression: Quartz's six or seven fields, or Unix's five. */
+            Optional<String> cron();
+
+            /** The time zone of the cron expression (default UTC). */
+            Optional<String> timeZone();
+
+            /** What to do with misfired ticks: {@code skip} them, or send one {@code catch-up} run. */
+            @WithDefault("skip")
+            Missed missed();
+
+            /** Skip a tick while the run sent for the previous tick of this entry has not finished. */
+            @WithDefault("false")
+            boolean skipIfRunning();
+        }
+    }
+
     interface Worker {
         /**
          * How many tasks one worker instance runs at once (Celery's {@code worker_concurrency}). The channel's
@@ -84,7 +141,7 @@ public interface CeleriacConfig {
         int concurrency();
 
         /** Celery's worker node name ({@code -n}); defaults to {@code pid@hostname}. */
-        java.util.Optional<String> name();
+        Optional<String> name();
 
         /** How often a worker tells Redis it is alive; it counts as gone after three missed beats. */
         @WithDefault("5s")

@@ -1,8 +1,6 @@
 package io.celeriac.worker;
 
 import java.lang.reflect.InvocationTargetException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.control.ActivateRequestContext;
@@ -14,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jboss.logging.Logger;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.config.Node;
 import io.celeriac.message.Arguments;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.result.ResultStore;
@@ -47,7 +46,7 @@ public class TaskRunner {
         this.context = context;
         this.mapper = mapper;
         this.config = config;
-        this.workerInfo = mapper.createObjectNode().put("pid", ProcessHandle.current().pid()).put("hostname", host());
+        this.workerInfo = mapper.createObjectNode().put("pid", ProcessHandle.current().pid()).put("hostname", Node.hostname());
     }
 
     /**
@@ -98,14 +97,6 @@ public class TaskRunner {
 
     private static long elapsedMillis(long start) {
         return (System.nanoTime() - start) / 1_000_000;
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown";
-        }
     }
 
     /** Carries what the task method threw through the transaction boundary, which rolls back on it. */

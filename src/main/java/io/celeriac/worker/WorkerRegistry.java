@@ -1,8 +1,6 @@
 package io.celeriac.worker;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jboss.logging.Logger;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.config.Node;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -46,7 +45,7 @@ public class WorkerRegistry {
     private final CeleriacConfig config;
     private final Roles roles;
     private final String name;
-    private final String hostname = hostname();
+    private final String hostname = Node.hostname();
     private final String startedAt = Instant.now().toString();
     private final Map<String, WorkerInfo.ActiveTask> active = new ConcurrentHashMap<>();
 
@@ -56,7 +55,7 @@ public class WorkerRegistry {
         this.mapper = mapper;
         this.config = config;
         this.roles = roles;
-        this.name = config.worker().name().orElse(ProcessHandle.current().pid() + "@" + hostname);
+        this.name = config.worker().name().orElseGet(Node::id);
     }
 
     public String name() {
@@ -132,13 +131,5 @@ public class WorkerRegistry {
 
     private long expiryMillis() {
         return 3 * config.worker().heartbeatInterval().toMillis();
-    }
-
-    private static String hostname() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown";
-        }
     }
 }
