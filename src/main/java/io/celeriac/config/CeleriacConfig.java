@@ -48,6 +48,10 @@ public interface CeleriacConfig {
     @WithDefault("1d")
     Duration resultExpires();
 
+    /** How long a dead letter is kept for inspection and requeueing. */
+    @WithDefault("7d")
+    Duration deadLetterExpires();
+
     /**
      * How long sending may take before it fails (Celery's publish retry policy, bounded): a broker that is down or a
      * sender that cannot attach must not hang a request.
@@ -58,6 +62,15 @@ public interface CeleriacConfig {
     Broker broker();
 
     Beat beat();
+
+    Delayed delayed();
+
+    /** Tasks with an eta, kept in Redis until due. */
+    interface Delayed {
+        /** How often each instance moves due tasks to the broker (Quarkus's scheduler: at least 1 s). */
+        @WithDefault("1s")
+        Duration pollInterval();
+    }
 
     Worker worker();
 
@@ -89,8 +102,11 @@ public interface CeleriacConfig {
         @WithDefault("10s")
         Duration lease();
 
-        /** How often the leader looks for due ticks (and renews its lease). */
-        @WithDefault("250ms")
+        /**
+         * How often the leader looks for due ticks (and renews its lease). Quarkus's scheduler fires at most once a
+         * second, so ticks go out within a second of their time.
+         */
+        @WithDefault("1s")
         Duration resolution();
 
         /**
@@ -153,5 +169,16 @@ public interface CeleriacConfig {
          */
         @WithDefault("60s")
         Duration stuckAfter();
+
+        /**
+         * On shutdown (SIGTERM), how long a worker waits for its running tasks after it stopped taking new ones;
+         * what is still unfinished then goes back to the broker.
+         */
+        @WithDefault("30s")
+        Duration shutdownGrace();
+
+        /** How often a worker looks for revocations of the tasks it runs, to interrupt them. */
+        @WithDefault("1s")
+        Duration revokePollInterval();
     }
 }

@@ -58,9 +58,11 @@ public class TaskMessageCodec {
         if (!retries.isMissingNode() && !retries.isNull() && !retries.canConvertToInt()) {
             throw new MalformedMessageException("task message " + id + ": 'retries' is not an integer");
         }
-        return new TaskMessage(id, task, args, kwargs, retries.asInt(0), optionalText(json, "eta"),
-                optionalText(json, "expires"), optionalText(json, "root_id"), optionalText(json, "parent_id"),
-                json.path("ignore_result").asBoolean(false), optionalText(json, "origin"));
+        String eta = optionalInstant(json, id, "eta");
+        String expires = optionalInstant(json, id, "expires");
+        return new TaskMessage(id, task, args, kwargs, retries.asInt(0), eta, expires, optionalText(json, "root_id"),
+                optionalText(json, "parent_id"), json.path("ignore_result").asBoolean(false),
+                optionalText(json, "origin"), timelimit(json, id));
     }
 
     private JsonNode toTree(Object payload) {
@@ -98,6 +100,37 @@ public class TaskMessageCodec {
             throw new MalformedMessageException("task message has no '" + field + "' text field");
         }
         return node.asText();
+    }
+
+    private static String optionalInstant(ObjectNode json, String id, String field) {
+        String text = optionalText(json, field);
+        if (text != null) {
+            try {
+                java.time.Instant.parse(text);
+            } catch (RuntimeException e) {
+                throw new MalformedMessageException("task message " + id + ": '" + field
+                        + "' is not an ISO-8601 instant: " + text);
+            }
+        }
+        return text;
+    }
+
+    private static java.util.List<Double> timelimit(ObjectNode json, String id) {
+        JsonNode limits = json.get("timelimit");
+        if (limits == null || limits.isNull()) {
+            return null;
+        }
+        if (!limits.isArray() || limits.size() != 2) {
+            throw new MalformedMessageException("task message " + id + ": 'timelimit' is not [soft, hard]");
+        }
+        java.util.List<Double> both = new java.util.ArrayList<>();
+        for (JsonNode limit : limits) {
+            if (!limit.isNull() && !limit.isNumber()) {
+                throw new MalformedMessageException("task message " + id + ": 'timelimit' holds a non-number");
+            }
+            both.add(limit.isNull() ? null : limit.asDouble());
+        }
+        return both;
     }
 
     private static String optionalText(ObjectNode json, String field) {

@@ -46,6 +46,19 @@ public class ResultStore {
             return 1
             """;
 
+    private static final String FORGET_UNLESS_READY = """
+            local current = redis.call('GET', KEYS[1])
+            if current then
+              local ok, decoded = pcall(cjson.decode, current)
+              if ok and (decoded['status'] == 'SUCCESS' or decoded['status'] == 'FAILURE' or decoded['status'] == 'REVOKED') then
+                return 0
+              end
+              redis.call('DEL', KEYS[1])
+              return 1
+            end
+            return 0
+            """;
+
     private final RedisDataSource redis;
     private final ValueCommands<String, String> values;
     private final ObjectMapper mapper;
@@ -87,16 +100,40 @@ public class ResultStore {
     }
 
     public void failed(String taskId, String name, Throwable error) {
-        ObjectNode exc = mapper.createObjectNode()
+        write(new TaskResult(TaskState.FAILURE, exception(error), traceback(error), mapper.createArrayNode(), now(),
+                taskId, name), true);
+    }
+
+    private ObjectNode exception(Throwable error) {
+        return mapper.createObjectNode()
                 .put("exc_type", error.getClass().getSimpleName())
                 .put("exc_message", String.valueOf(error.getMessage()))
                 .put("exc_module", error.getClass().getPackageName());
-        write(new TaskResult(TaskState.FAILURE, exc, traceback(error), mapper.createArrayNode(), now(), taskId, name),
-                true);
     }
 
-    /** Drops a task's record: what an ignored result leaves behind once the task has run. */
+    /** A failed run that will be retried: RETRY, with the attempt and the error as meta. */
+    public void retrying(String taskId, String name, int retries, Throwable error, Instant eta) {
+        ObjectNode meta = exception(error).put("retries", retries).put("eta", eta.toString());
+        write(new TaskResult(TaskState.RETRY, meta, null, null, null, taskId, name), true);
+    }
+
+    /** REVOKED, final: a revoked or expired task, with the reason. */
+    public void revoked(String taskId, String name, String reason) {
+        ObjectNode meta = mapper.createObjectNode().put("exc_type", "TaskRevokedError").put("exc_message", reason)
+                .put("exc_module", "celery.exceptions");
+        write(new TaskResult(TaskState.REVOKED, meta, null, mapper.createArrayNode(), now(), taskId, name), true);
+    }
+
+    /**
+     * Drops a task's record unless it is ready: what an ignored result leaves behind once the task has run (a stored
+     * failure or revocation stays).
+     */
     public void forget(String taskId) {
+        redis.execute("EVAL", FORGET_UNLESS_READY, "1", key(taskId));
+    }
+
+    /** Drops a task's record whatever its state: only for a task sent again on purpose (a requeued dead letter). */
+    public void forgetAnyway(String taskId) {
         redis.key().del(key(taskId));
     }
 

@@ -10,6 +10,7 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.celeriac.client.SendOptions;
 import io.celeriac.client.TaskClient;
 import io.celeriac.client.TaskSendException;
 import io.celeriac.config.CeleriacConfig;
@@ -121,7 +122,7 @@ public class Beat {
             String claim = CLAIM_PREFIX + entry.name() + "-" + tick.toEpochMilli();
             if (claim(claim)) {
                 try {
-                    client.send(entry.task(), entry.args(), entry.kwargs(), id);
+                    client.send(entry.task(), entry.args(), entry.kwargs(), SendOptions.none().taskId(id));
                 } catch (TaskSendException e) {
                     // Unclaimed again, so this tick is sent on the next round rather than lost.
                     redis.key().del(claim);

@@ -19,6 +19,36 @@ public @interface Task {
     /** Celery's {@code ignore_result}: {@link Result#KEEP} is {@code ignore_result=False}. */
     Result result() default Result.DEFAULT;
 
+    /**
+     * Celery's {@code autoretry_for}: exceptions that send the task again, up to {@link #maxRetries()} times, with
+     * exponential backoff. A task can also ask for a retry itself with {@code TaskContext.retry}.
+     */
+    Class<? extends Throwable>[] autoretryFor() default {};
+
+    /** Celery's {@code max_retries}. After the last retry the task ends as FAILURE and is dead-lettered. */
+    int maxRetries() default 3;
+
+    /** The delay before the first retry; it doubles with each retry (Celery's {@code retry_backoff}). */
+    String retryBackoff() default "1s";
+
+    /** The longest delay between retries (Celery's {@code retry_backoff_max}). */
+    String retryBackoffMax() default "10m";
+
+    /** Celery's {@code retry_jitter}: a random delay between zero and the backoff ("full jitter"). */
+    boolean retryJitter() default true;
+
+    /**
+     * Celery's {@code time_limit}: after this long the task ends as FAILURE (time limit exceeded) and its worker slot
+     * is freed. Empty: none. Durations read like {@code 30s}, {@code 5m} or {@code PT1H}.
+     */
+    String timeLimit() default "";
+
+    /**
+     * Celery's {@code soft_time_limit}: after this long the task's thread is interrupted, so it can clean up
+     * ({@code InterruptedException}, or {@code TaskContext.softTimeLimitExceeded()}).
+     */
+    String softTimeLimit() default "";
+
     enum Result {
         /** As {@code celeriac.task-ignore-result} says. */
         DEFAULT,

@@ -1,6 +1,9 @@
 package io.celeriac.task;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.RequestScoped;
 
@@ -23,6 +26,7 @@ public class TaskContext {
     private String name;
     private int retries;
     private boolean ignoreResult;
+    private BooleanSupplier softTimeLimitExceeded = () -> false;
 
     public TaskContext(ResultStore results, ObjectMapper mapper) {
         this.results = results;
@@ -30,11 +34,33 @@ public class TaskContext {
     }
 
     /** Called by the worker before the task runs. */
-    public void enter(String id, String name, int retries, boolean ignoreResult) {
+    public void enter(String id, String name, int retries, boolean ignoreResult,
+            BooleanSupplier softTimeLimitExceeded) {
         this.id = id;
         this.name = name;
         this.retries = retries;
         this.ignoreResult = ignoreResult;
+        this.softTimeLimitExceeded = softTimeLimitExceeded;
+    }
+
+    /** Whether the task has run past its soft time limit (its thread was interrupted then): time to clean up. */
+    public boolean softTimeLimitExceeded() {
+        return softTimeLimitExceeded.getAsBoolean();
+    }
+
+    /**
+     * Celery's {@code self.retry(exc=cause)}: ends this run and sends the task again after its backoff, unless it is
+     * out of retries, when it fails with {@code cause}. Use as {@code throw task.retry(e)}.
+     */
+    public RetryRequested retry(Throwable cause) {
+        requireTask();
+        return new RetryRequested(cause, Optional.empty());
+    }
+
+    /** As {@link #retry(Throwable)}, after {@code countdown} instead of the backoff. */
+    public RetryRequested retry(Throwable cause, Duration countdown) {
+        requireTask();
+        return new RetryRequested(cause, Optional.of(countdown));
     }
 
     public String id() {

@@ -55,7 +55,8 @@ public class TaskRegistry {
                         case DEFAULT -> config.taskIgnoreResult();
                     };
                     TaskDefinition previous = found.put(name,
-                            new TaskDefinition(name, bean, method, ignore));
+                            new TaskDefinition(name, bean, method, ignore,
+                            TaskOptions.of(task, "@Task method " + type.getName() + "." + method.getName())));
                     if (previous != null && !previous.method().equals(method)) {
                         throw new IllegalStateException("two @Task methods are named '" + name + "': "
                                 + previous.method() + " and " + method);

@@ -1,29 +1,47 @@
 package io.celeriac.worker;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
+import io.celeriac.config.CeleriacConfig;
+import io.celeriac.control.Revocations;
+import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.message.MalformedMessageException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.result.ResultStore;
+import io.celeriac.result.TaskResult;
+import io.celeriac.role.Role;
+import io.celeriac.role.Roles;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskRegistry;
 import io.celeriac.task.UnknownTaskException;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Consumes task messages and runs them, at most {@code celeriac.worker.concurrency} at a time. A message is acked
- * only after its task ran and the outcome was stored (Celery's {@code acks_late}); a message that is not a runnable
- * task is rejected and logged, and the worker goes on consuming.
+ * only after its task ran and the outcome was stored (Celery's {@code acks_late}), so a worker that dies mid-task
+ * leaves the message to be redelivered. What cannot run (malformed, unknown task) is dead-lettered with the reason
+ * and the worker goes on; a revoked or expired task is recorded as REVOKED without running; a redelivered task whose
+ * result is already SUCCESS is not run again.
  */
 @ApplicationScoped
 public class Worker {
@@ -36,15 +54,26 @@ public class Worker {
     private final TaskRunner runner;
     private final ResultStore results;
     private final WorkerRegistry workers;
+    private final DeadLetters deadLetters;
+    private final Revocations revocations;
+    private final CeleriacConfig config;
+    private final Roles roles;
     private volatile long lastDelivery;
+    /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
+    private volatile boolean draining;
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
-            WorkerRegistry workers) {
+            WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
+            Roles roles) {
         this.codec = codec;
         this.registry = registry;
         this.runner = runner;
         this.results = results;
         this.workers = workers;
+        this.deadLetters = deadLetters;
+        this.revocations = revocations;
+        this.config = config;
+        this.roles = roles;
     }
 
     /** When the last message reached this worker (epoch ms, 0 if none yet). */
@@ -56,37 +85,129 @@ public class Worker {
     @Blocking(value = "celeriac-worker", ordered = false)
     public CompletionStage<Void> receive(Message<?> message) {
         lastDelivery = System.currentTimeMillis();
+        if (draining) {
+            // Neither acked nor run: the broker redelivers it to another worker once this one disconnects.
+            pause(config.worker().shutdownGrace().toMillis() + 60_000);
+            return message.nack(new IllegalStateException("worker shutting down"),
+                    Metadata.of(new RabbitMQRejectMetadata(true)));
+        }
+        try {
+            handle(message.getPayload());
+        } catch (RuntimeException e) {
+            // Redis or the broker failed us: put the message back rather than lose the task (AMQP 0-9-1 requeues; the
+            // AMQP 1.0 connector applies its failure strategy). A pause keeps an outage from becoming a hot loop.
+            LOG.errorf("could not process a task message, returning it to the broker: %s", e.toString());
+            pause(1000);
+            return message.nack(e, Metadata.of(new RabbitMQRejectMetadata(true)));
+        }
+        return message.ack();
+    }
+
+    private void handle(Object payload) {
         TaskMessage task;
         try {
-            task = codec.decode(message.getPayload());
+            task = codec.decode(payload);
         } catch (MalformedMessageException e) {
-            LOG.errorf("rejected a malformed task message: %s", e.getMessage());
-            return message.nack(e);
+            LOG.errorf("dead-lettered a malformed task message: %s", e.getMessage());
+            deadLetters.add(null, null, "malformed: " + e.getMessage(), raw(payload));
+            return;
         }
         Optional<TaskDefinition> definition = registry.find(task.task());
         if (definition.isEmpty()) {
             UnknownTaskException unknown = new UnknownTaskException(task.task());
-            LOG.errorf("rejected task message %s: %s", task.id(), unknown.getMessage());
-            try {
-                // The sender may be waiting on this id: say why it will never run.
-                results.failed(task.id(), task.task(), unknown);
-            } catch (RuntimeException e) {
-                LOG.warnf("could not record the failure of task %s: %s", task.id(), e);
-            }
-            return message.nack(unknown);
+            LOG.errorf("dead-lettered task message %s: %s", task.id(), unknown.getMessage());
+            // The sender may be waiting on this id: say why it will never run.
+            results.failed(task.id(), task.task(), unknown);
+            deadLetters.add(task.id(), task.task(), unknown.getMessage(), raw(payload));
+            return;
+        }
+        Optional<Instant> expires = task.expiresInstant();
+        if (expires.isPresent() && expires.get().isBefore(Instant.now())) {
+            LOG.infof("task %s[%s] expired at %s before it could start", task.task(), task.id(), expires.get());
+            results.revoked(task.id(), task.task(), "expired at " + expires.get());
+            return;
+        }
+        if (revocations.isRevoked(task.id())) {
+            LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
+            results.revoked(task.id(), task.task(), "revoked");
+            return;
+        }
+        if (!task.ignoreResult() && results.get(task.id()).filter(TaskResult::successful).isPresent()) {
+            // A redelivery (the worker died between storing the result and the ack): success is final.
+            LOG.infof("task %s[%s] already succeeded: not running it again", task.task(), task.id());
+            return;
         }
         workers.started(task.id(), task.task());
         try {
             runner.run(definition.get(), task);
-        } catch (RuntimeException e) {
-            // The outcome could not be stored: put the message back rather than lose the task (AMQP 0-9-1 requeues;
-            // the AMQP 1.0 connector applies its failure strategy).
-            LOG.errorf(e, "task %s[%s] ran but its outcome could not be stored; returning it to the broker",
-                    task.task(), task.id());
-            return message.nack(e, Metadata.of(new RabbitMQRejectMetadata(true)));
         } finally {
             workers.finished(task.id());
         }
-        return message.ack();
+    }
+
+    /** Interrupts running tasks that were revoked since they started. */
+    @Scheduled(every = "${celeriac.worker.revoke-poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void cancelRevoked() {
+        if (!roles.has(Role.WORKER) || runner.runningIds().isEmpty()) {
+            return;
+        }
+        try {
+            for (String id : revocations.revoked(List.copyOf(runner.runningIds()))) {
+                if (runner.interrupt(id)) {
+                    LOG.infof("interrupted revoked task %s", id);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("could not check revocations: %s", e.getMessage());
+        }
+    }
+
+    /**
+     * On SIGTERM: stop running new messages, give running tasks {@code celeriac.worker.shutdown-grace} to finish
+     * (their acks still go out), and leave the rest to the broker, which redelivers what was prefetched but not acked
+     * once the connection closes.
+     */
+    void drain(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
+        if (!roles.has(Role.WORKER)) {
+            return;
+        }
+        draining = true;
+        long deadline = System.currentTimeMillis() + config.worker().shutdownGrace().toMillis();
+        while (workers.activeCount() > 0 && System.currentTimeMillis() < deadline) {
+            pause(100);
+        }
+        if (workers.activeCount() > 0) {
+            LOG.warnf("shutting down with %d task(s) still running; their messages go back to the broker",
+                    workers.activeCount());
+        } else {
+            LOG.info("worker drained: no task running");
+        }
+    }
+
+    private static String raw(Object payload) {
+        if (payload instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        if (payload instanceof io.vertx.core.buffer.Buffer buffer) {
+            return buffer.toString(StandardCharsets.UTF_8);
+        }
+        if (payload instanceof io.vertx.mutiny.core.buffer.Buffer buffer) {
+            return buffer.toString(StandardCharsets.UTF_8.name());
+        }
+        if (payload instanceof JsonObject json) {
+            return json.encode();
+        }
+        if (payload instanceof JsonArray json) {
+            return json.encode();
+        }
+        return String.valueOf(payload);
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -10,6 +10,7 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.queue.Queues;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
 
@@ -25,13 +26,13 @@ public class WorkerLiveness implements HealthCheck {
 
     private final Worker worker;
     private final WorkerRegistry registry;
-    private final QueueDepth queue;
+    private final Queues queue;
     private final CeleriacConfig config;
     private final Roles roles;
     /** Since when tasks have been seen waiting while this worker had free slots; 0 when they were not. */
     private long waitingSince;
 
-    public WorkerLiveness(Worker worker, WorkerRegistry registry, QueueDepth queue, CeleriacConfig config,
+    public WorkerLiveness(Worker worker, WorkerRegistry registry, Queues queue, CeleriacConfig config,
             Roles roles) {
         this.worker = worker;
         this.registry = registry;

@@ -83,12 +83,21 @@ class ApiAndWorkerIT {
             String process = given().formParam("total", 2).post("/tasks/process").then().statusCode(200)
                     .extract().path("result_id");
             assertEquals(Map.of("current", 2, "total", 2), awaitReady(process).getMap("value"));
+
+            // SIGTERM while a task runs: the worker lets it finish before it goes.
+            String running = given().formParam("total", 3).post("/tasks/process").then().statusCode(200)
+                    .extract().path("result_id");
+            await().atMost(Duration.ofSeconds(10)).until(() -> "PROGRESS".equals(result(running).getString("state")));
+            worker.close();
+            JsonPath finished = result(running);
+            assertEquals("SUCCESS", finished.getString("state"), "the running task finished during the shutdown");
+            assertEquals(Map.of("current", 3, "total", 3), finished.getMap("value"));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> !liveWorkers().contains("it-worker"));
 
         // The api instance consumes nothing: with the worker gone, a task waits in the queue.
         String queued = add(20, 22);
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                 .until(() -> "PENDING".equals(result(queued).getString("state")));
 
         try (AppProcess worker = startWorker()) {

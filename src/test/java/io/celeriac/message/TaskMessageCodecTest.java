@@ -22,7 +22,7 @@ class TaskMessageCodecTest {
     private static TaskMessage message() {
         var json = JsonNodeFactory.instance;
         return new TaskMessage("id-1", "add", json.arrayNode().add(2).add(4), json.objectNode().put("c", "x"), 1,
-                null, null, "id-1", null, false, "42@host");
+                "2026-01-01T00:00:05Z", null, "id-1", null, false, "42@host", java.util.Arrays.asList(1.5, null));
     }
 
     @Test
@@ -33,7 +33,9 @@ class TaskMessageCodecTest {
         assertEquals("[2,4]", json.get("args").toString());
         assertEquals("id-1", json.get("root_id").asText());
         assertEquals(false, json.get("ignore_result").asBoolean());
-        assertTrue(!json.has("eta") && !json.has("parent_id"), json.toString());
+        assertEquals("2026-01-01T00:00:05Z", json.get("eta").asText());
+        assertEquals("[1.5,null]", json.get("timelimit").toString(), "Celery's [soft, hard] in seconds");
+        assertTrue(!json.has("expires") && !json.has("parent_id"), json.toString());
     }
 
     @Test
@@ -44,6 +46,19 @@ class TaskMessageCodecTest {
         assertEquals(message(), codec.decode(io.vertx.mutiny.core.buffer.Buffer.buffer(bytes)));
         assertEquals(message(), codec.decode(new String(bytes, StandardCharsets.UTF_8)));
         assertEquals(message(), codec.decode(new JsonObject(new String(bytes, StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void readsTimeLimitsAndRetriesForward() {
+        TaskMessage m = message();
+        assertEquals(java.util.Optional.of(java.time.Duration.ofMillis(1500)), m.softTimeLimit());
+        assertEquals(java.util.Optional.empty(), m.hardTimeLimit());
+        TaskMessage retry = m.retry(2, java.time.Instant.parse("2026-01-01T00:01:00Z"));
+        assertEquals(2, retry.retries());
+        assertEquals("2026-01-01T00:01:00Z", retry.eta());
+        assertEquals(m.id(), retry.id());
+        assertEquals(0, retry.fresh().retries());
+        assertEquals(null, retry.fresh().eta());
     }
 
     @Test
@@ -63,6 +78,8 @@ class TaskMessageCodecTest {
         assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"args\": {}}", "'args' is not a JSON array");
         assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"kwargs\": []}", "'kwargs' is not a JSON object");
         assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"retries\": \"x\"}", "'retries' is not an integer");
+        assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"eta\": \"tomorrow\"}", "'eta' is not an ISO-8601 instant");
+        assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"timelimit\": 5}", "'timelimit' is not [soft, hard]");
         assertThrows(MalformedMessageException.class, () -> codec.decode(null));
         assertThrows(MalformedMessageException.class, () -> codec.decode(42));
     }

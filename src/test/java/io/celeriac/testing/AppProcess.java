@@ -88,6 +88,9 @@ public final class AppProcess implements AutoCloseable {
     /** Stops it the way an orchestrator does: SIGTERM, then wait. */
     @Override
     public void close() throws InterruptedException {
+        if (!process.isAlive()) {
+            return;
+        }
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();

@@ -21,6 +21,29 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
     public @interface Settings {
     }
 
+    public static final String RABBITMQ_DIR = "test.rabbitmq.dir";
+    public static final String RABBITMQ_DIST_PORT = "test.rabbitmq.dist-port";
+    public static final String REDIS_DIR = "test.redis.dir";
+    public static final String REDIS_PORT = "test.redis.port";
+
+    /** Stops or starts the servers of a running test, through the same scripts. */
+    public static void rabbitmq(Map<String, String> settings, String command) {
+        if (command.equals("start")) {
+            LocalServer.run("rabbitmq.sh", "start", settings.get(RABBITMQ_DIR), settings.get("celeriac.broker.port"),
+                    settings.get(RABBITMQ_DIST_PORT));
+        } else {
+            LocalServer.run("rabbitmq.sh", command, settings.get(RABBITMQ_DIR));
+        }
+    }
+
+    public static void redis(Map<String, String> settings, String command) {
+        if (command.equals("start")) {
+            LocalServer.run("redis.sh", "start", settings.get(REDIS_DIR), settings.get(REDIS_PORT));
+        } else {
+            LocalServer.run("redis.sh", command, settings.get(REDIS_DIR));
+        }
+    }
+
     private Path rabbitDir;
     private Path redisDir;
     private Map<String, String> settings;
@@ -30,14 +53,21 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
         rabbitDir = LocalServer.workDir("rabbitmq");
         redisDir = LocalServer.workDir("redis");
         int brokerPort = LocalServer.freePort();
-        LocalServer.run("rabbitmq.sh", "start", rabbitDir, brokerPort, LocalServer.freePort());
+        int distPort = LocalServer.freePort();
+        LocalServer.run("rabbitmq.sh", "start", rabbitDir, brokerPort, distPort);
         int redisPort = LocalServer.freePort();
         LocalServer.run("redis.sh", "start", redisDir, redisPort);
-        settings = Map.of(
+        Map<String, String> config = Map.of(
                 "celeriac.broker.host", "127.0.0.1",
                 "celeriac.broker.port", String.valueOf(brokerPort),
                 "quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort);
-        return settings;
+        // Tests that restart the servers also get where they live (not app configuration).
+        settings = new java.util.HashMap<>(config);
+        settings.put(RABBITMQ_DIR, rabbitDir.toString());
+        settings.put(RABBITMQ_DIST_PORT, String.valueOf(distPort));
+        settings.put(REDIS_DIR, redisDir.toString());
+        settings.put(REDIS_PORT, String.valueOf(redisPort));
+        return config;
     }
 
     @Override

@@ -1,0 +1,53 @@
+package io.celeriac.control;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Singleton;
+
+import io.celeriac.config.CeleriacConfig;
+import io.celeriac.result.ResultStore;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.value.SetArgs;
+import io.quarkus.redis.datasource.value.ValueCommands;
+
+/**
+ * Revoked task ids, durable in Redis (Celery keeps them in worker memory and loses them on restart, #1007): a
+ * revoked task does not start, and a running one is interrupted by its worker.
+ */
+@Singleton
+public class Revocations {
+
+    static final String KEY_PREFIX = "celeriac-revoked-";
+
+    private final ValueCommands<String, String> values;
+    private final ResultStore results;
+    private final CeleriacConfig config;
+
+    public Revocations(RedisDataSource redis, ResultStore results, CeleriacConfig config) {
+        this.values = redis.value(String.class);
+        this.results = results;
+        this.config = config;
+    }
+
+    /** Revokes a task; its record becomes REVOKED unless it has already finished. */
+    public void revoke(String taskId, String name, String reason) {
+        values.set(KEY_PREFIX + taskId, reason, new SetArgs().px(config.resultExpires().toMillis()));
+        results.revoked(taskId, name, reason);
+    }
+
+    public boolean isRevoked(String taskId) {
+        return values.get(KEY_PREFIX + taskId) != null;
+    }
+
+    /** Which of these ids are revoked, in one round trip. */
+    public List<String> revoked(Collection<String> taskIds) {
+        if (taskIds.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> found = values.mget(taskIds.stream().map(id -> KEY_PREFIX + id).toArray(String[]::new));
+        return found.entrySet().stream().filter(e -> e.getValue() != null)
+                .map(e -> e.getKey().substring(KEY_PREFIX.length())).toList();
+    }
+}

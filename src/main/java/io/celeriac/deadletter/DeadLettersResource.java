@@ -1,0 +1,101 @@
+package io.celeriac.deadletter;
+
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import io.celeriac.client.TaskClient;
+import io.celeriac.message.MalformedMessageException;
+import io.celeriac.message.TaskMessage;
+import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.result.ResultStore;
+import io.celeriac.task.TaskRegistry;
+
+/** Dead letters: list them, read one, requeue it (as a fresh call under the same id), or drop it. */
+@Path("/dead-letters")
+@Produces(MediaType.APPLICATION_JSON)
+public class DeadLettersResource {
+
+    private final DeadLetters deadLetters;
+    private final TaskMessageCodec codec;
+    private final TaskClient client;
+    private final TaskRegistry registry;
+    private final ResultStore results;
+
+    public DeadLettersResource(DeadLetters deadLetters, TaskMessageCodec codec, TaskClient client,
+            TaskRegistry registry, ResultStore results) {
+        this.deadLetters = deadLetters;
+        this.codec = codec;
+        this.client = client;
+        this.registry = registry;
+        this.results = results;
+    }
+
+    @GET
+    public Response list(@QueryParam("limit") @DefaultValue("100") String limit) {
+        int n;
+        try {
+            n = Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > 10_000) {
+            return Response.status(400).entity(Map.of("error", "'limit' must be a whole number from 1 to 10000",
+                    "field", "limit")).build();
+        }
+        List<DeadLetter> letters = deadLetters.list(n);
+        return Response.ok(Map.of("count", deadLetters.count(), "dead_letters", letters)).build();
+    }
+
+    @GET
+    @Path("/{id}")
+    public Response get(@PathParam("id") String id) {
+        return deadLetters.get(id).map(l -> Response.ok(l).build()).orElseGet(() -> notFound(id));
+    }
+
+    @POST
+    @Path("/{id}/requeue")
+    public Response requeue(@PathParam("id") String id) {
+        DeadLetter letter = deadLetters.get(id).orElse(null);
+        if (letter == null) {
+            return notFound(id);
+        }
+        TaskMessage message;
+        try {
+            message = codec.decode(letter.body()).fresh();
+        } catch (MalformedMessageException e) {
+            return Response.status(409).entity(Map.of("error", "a malformed message cannot be requeued: "
+                    + e.getMessage())).build();
+        }
+        if (registry.find(message.task()).isEmpty()) {
+            return Response.status(409).entity(Map.of("error", "task '" + message.task()
+                    + "' is unknown to this application")).build();
+        }
+        // A fresh record: the failure that dead-lettered it is over, and ready states are otherwise final.
+        results.forgetAnyway(message.id());
+        results.sent(message.id(), message.task(), message.ignoreResult());
+        client.enqueue(message);
+        deadLetters.remove(id);
+        return Response.ok(Map.of("result_id", message.id())).build();
+    }
+
+    @DELETE
+    @Path("/{id}")
+    public Response delete(@PathParam("id") String id) {
+        return deadLetters.remove(id) ? Response.noContent().build() : notFound(id);
+    }
+
+    private static Response notFound(String id) {
+        return Response.status(404).entity(Map.of("error", "no dead letter with id '" + id + "'")).build();
+    }
+}

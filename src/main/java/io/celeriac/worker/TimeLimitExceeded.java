@@ -1,0 +1,11 @@
+package io.celeriac.worker;
+
+import java.time.Duration;
+
+/** The outcome of a task stopped at its hard time limit (Celery's {@code TimeLimitExceeded}). */
+public class TimeLimitExceeded extends RuntimeException {
+
+    public TimeLimitExceeded(Duration limit) {
+        super("time limit exceeded: the task ran longer than " + limit.toMillis() + " ms");
+    }
+}
