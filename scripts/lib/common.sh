@@ -18,6 +18,10 @@ ensure_packages() {
   [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   if [ "${CELERIAC_NEEDS_POSTGRES:-0}" = 1 ] && [ ! -x "$PG_BIN/initdb" ]; then missing+=(postgresql); fi
+  if [ "${CELERIAC_NEEDS_BROWSER:-0}" = 1 ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (Debian packages)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -1,56 +1,109 @@
 'use strict';
-const results = document.getElementById('results');
+// The seed forms with live progress (Server-Sent Events, polling as a fallback) and a dashboard of the queue.
+const $ = id => document.getElementById(id);
+
+function render(item, label, id, view) {
+  item.className = view.state || '';
+  item.dataset.state = view.state || '';
+  item.replaceChildren(`${label} `, Object.assign(document.createElement('span'), { className: 'state',
+    textContent: view.finished ? 'finished (result not kept)' : view.state }));
+  const value = view.value;
+  if (!view.ready && value && value.total) {
+    const bar = Object.assign(document.createElement('progress'), { max: value.total, value: value.current });
+    item.append(' ', bar, ` ${value.current}/${value.total}`);
+  } else if (view.ready) {
+    item.append(' → ', view.successful ? JSON.stringify(value)
+      : `${value && value.exc_type}: ${value && value.exc_message}`);
+  }
+  item.append(Object.assign(document.createElement('small'), { textContent: ` [${id}]` }));
+}
+
+function follow(id, label, item) {
+  if (!window.EventSource) return poll(id, label, item);
+  const events = new EventSource(`/tasks/result/${id}/events`);
+  let done = false;
+  events.onmessage = e => {
+    item.dataset.via = 'events';
+    const view = JSON.parse(e.data);
+    render(item, label, id, view);
+    if (view.ready || view.finished) { done = true; events.close(); }
+  };
+  events.onerror = () => { events.close(); if (!done) poll(id, label, item); };
+}
+
+async function poll(id, label, item) {
+  item.dataset.via = 'polling';
+  const response = await fetch(`/tasks/result/${id}`);
+  if (response.status === 404) return render(item, label, id, { finished: true });
+  const view = await response.json();
+  render(item, label, id, view);
+  if (!view.ready) setTimeout(() => poll(id, label, item), 500);
+}
 
 async function start(endpoint, body, label) {
   const item = document.createElement('li');
-  item.textContent = label + ': sending…';
-  results.prepend(item);
+  item.textContent = `${label}: sending…`;
+  $('results').prepend(item);
   const response = await fetch(endpoint, { method: 'POST', body });
   const json = await response.json().catch(() => ({}));
   if (!response.ok) {
     item.className = 'error';
-    item.textContent = label + ': ' + response.status + ' ' + (json.error || response.statusText);
+    item.textContent = `${label}: ${response.status} ${json.error || response.statusText}`;
     return;
   }
-  poll(json.result_id, label, item);
-}
-
-async function poll(id, label, item) {
-  const response = await fetch('/tasks/result/' + id);
-  const json = await response.json().catch(() => ({}));
-  if (response.status === 404) {
-    item.textContent = `${label} [${id}]: finished (result not kept)`;
-    return;
-  }
-  item.className = 'state-' + json.state;
-  item.textContent = `${label} [${id}]: ${json.state}`;
-  const value = json.value;
-  if (value && value.total && !json.ready) {
-    const bar = document.createElement('progress');
-    bar.max = value.total;
-    bar.value = value.current;
-    item.append(' ', bar, ` ${value.current}/${value.total}`);
-  } else if (json.ready) {
-    item.append(' → ' + JSON.stringify(value));
-  }
-  if (!json.ready) setTimeout(() => poll(id, label, item), 500);
+  item.dataset.taskId = json.result_id;
+  follow(json.result_id, label, item);
 }
 
 document.querySelectorAll('form[data-endpoint]').forEach(form => form.addEventListener('submit', event => {
   event.preventDefault();
   const data = new FormData(form);
   const args = [...data.entries()].map(([k, v]) => `${k}=${v}`).join(', ');
-  start(form.dataset.endpoint, new URLSearchParams(data), form.dataset.endpoint.split('/').pop() + '(' + args + ')');
+  start(form.dataset.endpoint, new URLSearchParams(data), `${form.dataset.label}(${args})`);
 }));
 
-document.getElementById('archive-form').addEventListener('submit', event => {
+$('archive-form').addEventListener('submit', event => {
   event.preventDefault();
-  const id = document.getElementById('users').value;
+  const id = $('users').value;
   start(`/users/${id}/archive`, null, `generate_user_archive(${id})`);
 });
 
 fetch('/users').then(r => r.json()).then(users => {
-  const select = document.getElementById('users');
-  for (const u of users) select.add(new Option(`${u.name} (#${u.id})`, u.id));
-  select.add(new Option('nobody (#999, fails)', 999));
+  for (const u of users) $('users').add(new Option(`${u.name} (#${u.id})`, u.id));
+  $('users').add(new Option('nobody (#999, fails)', 999));
 });
+
+// Dashboard: refreshed when any task changes (throttled), and every five seconds regardless.
+function cell(text, cls) {
+  return Object.assign(document.createElement('td'), { textContent: text == null ? '' : text, className: cls || '' });
+}
+
+async function refresh() {
+  const d = await fetch('/dashboard').then(r => r.json()).catch(() => null);
+  if (!d) return;
+  for (const key of ['sent', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED']) $(`stat-${key}`).textContent = d.totals[key] || 0;
+  $('queue-ready').textContent = d.queue.ready == null ? '?' : d.queue.ready;
+  $('queue-delayed').textContent = d.queue.delayed;
+  $('queue-dead').textContent = d.queue.dead_letters;
+  $('states').textContent = 'Recent tasks by state: ' + (Object.entries(d.states).map(([s, n]) => `${s} ${n}`).join(', ') || 'none');
+  $('recent').tBodies[0].replaceChildren(...d.recent.map(t => {
+    const row = document.createElement('tr');
+    const detail = t.error || (t.progress ? `${t.progress.current}/${t.progress.total}` : '');
+    row.append(cell(t.name), cell(t.state, t.state), cell(t.runtime_ms == null ? '' : `${t.runtime_ms} ms`),
+      cell(detail, 'detail' + (t.error ? ' error' : '')), cell(t.id.slice(0, 8), 'id'));
+    return row;
+  }));
+  $('workers').replaceChildren(...(d.workers.length ? d.workers : [null]).map(w => Object.assign(
+    document.createElement('li'), { textContent: w ? `${w.name}: ${w.active.length}/${w.concurrency} busy`
+      + (w.active.length ? ` (${w.active.map(a => a.name).join(', ')})` : '') : 'no live worker' })));
+  $('beat-leader').textContent = d.beat.leader ? `leader ${d.beat.leader}` : '';
+  $('beat').replaceChildren(...(d.beat.entries.length ? d.beat.entries : [null]).map(e => Object.assign(
+    document.createElement('li'), { textContent: e ? `${e.name}: ${e.task} ${e.schedule}, next ${e.next_run}`
+      : 'no periodic task' })));
+}
+
+let pending = null;
+function refreshSoon() { if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 700); }
+if (window.EventSource) new EventSource('/tasks/events').onmessage = refreshSoon;
+setInterval(refresh, 5000);
+refresh();

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import io.celeriac.config.Node;
 import io.celeriac.message.Arguments;
 import io.celeriac.message.TaskMessage;
+import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskOptions;
@@ -33,15 +34,17 @@ public class TaskClient {
     private final ResultStore results;
     private final Publisher publisher;
     private final DelayedQueue delayed;
+    private final TaskMetrics metrics;
     private final String origin = Node.id();
 
     public TaskClient(TaskRegistry registry, Arguments arguments, ResultStore results, Publisher publisher,
-            DelayedQueue delayed) {
+            DelayedQueue delayed, TaskMetrics metrics) {
         this.registry = registry;
         this.arguments = arguments;
         this.results = results;
         this.publisher = publisher;
         this.delayed = delayed;
+        this.metrics = metrics;
     }
 
     /** Sends a task with positional arguments; returns its id. */
@@ -76,6 +79,7 @@ public class TaskClient {
             forgetQuietly(id);
             throw e;
         }
+        metrics.sent(task);
         return id;
     }
 

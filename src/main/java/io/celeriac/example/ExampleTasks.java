@@ -1,7 +1,5 @@
 package io.celeriac.example;
 
-import java.util.Map;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.celeriac.task.Task;
@@ -32,11 +30,11 @@ public class ExampleTasks {
 
     /** Reports its progress every second, like the guide's {@code update_state(state="PROGRESS", ...)}. */
     @Task(result = Task.Result.KEEP)
-    public Map<String, Integer> process(int total) throws InterruptedException {
+    public Processed process(int total) throws InterruptedException {
         for (int i = 0; i < total; i++) {
             task.progress(i + 1, total);
             Thread.sleep(1000);
         }
-        return Map.of("current", total, "total", total);
+        return new Processed(total, total);
     }
 }

@@ -1,6 +1,5 @@
 package io.celeriac.example;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.ws.rs.GET;
@@ -15,7 +14,6 @@ import org.jboss.resteasy.reactive.RestForm;
 
 import io.celeriac.client.TaskClient;
 import io.celeriac.result.ResultStore;
-import io.celeriac.result.TaskResult;
 
 /** The Flask example's views: start a task, answer its id at once, and report its result by id. */
 @Path("/tasks")
@@ -60,24 +58,10 @@ public class TaskResource {
     @GET
     @Path("/result/{id}")
     public Response result(@PathParam("id") String id) {
-        return results.get(id).map(r -> Response.ok(view(r)).build())
+        return results.get(id).map(r -> Response.ok(r.view()).build())
                 .orElseGet(() -> Response.status(404).entity(Map.of("error", "no task with id '" + id
                         + "': it was never sent, its record expired, or its result was ignored and it has finished"))
                         .build());
-    }
-
-    static Map<String, Object> view(TaskResult r) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("ready", r.ready());
-        view.put("successful", r.ready() ? r.successful() : null);
-        view.put("value", r.result());
-        view.put("state", r.status());
-        if (r.ignored()) {
-            view.put("ignored", true);
-            view.put("message", "the result of '" + r.name() + "' is ignored: it is queued or running, and its "
-                    + "outcome will not be kept (failures are)");
-        }
-        return view;
     }
 
     static Map<String, String> started(String id) {

@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.celeriac.config.CeleriacConfig;
 import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.value.SetArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
 
 /**
@@ -30,19 +29,42 @@ public class ResultStore {
     private static final DateTimeFormatter DATE_DONE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
             .withZone(ZoneOffset.UTC);
 
+    /** Newest task ids, for the dashboard; capped. */
+    public static final String RECENT = "celeriac-recent";
+    /** Cluster-wide counters: tasks sent, and how many reached each ready or retry state. */
+    public static final String STATS = "celeriac-stats";
+    /** Every state change is published here as the stored JSON, for live views on any API instance. */
+    public static final String EVENTS = "celeriac-task-events";
+    static final int RECENT_KEPT = 500;
+
     /**
-     * Writes a state unless the stored one is already ready, atomically, so a stale STARTED or PROGRESS cannot
-     * overwrite a result. Returns 1 when written.
+     * Writes a record unless it is guarded and the stored one is already ready (so a stale STARTED or PROGRESS
+     * cannot overwrite a result), keeps the time the task started across later writes, indexes the task as recent,
+     * counts it, and publishes the change, atomically. Returns 1 when written.
      */
-    private static final String GUARDED_SET = """
+    private static final String WRITE = """
+            local json = ARGV[1]
             local current = redis.call('GET', KEYS[1])
             if current then
               local ok, decoded = pcall(cjson.decode, current)
-              if ok and (decoded['status'] == 'SUCCESS' or decoded['status'] == 'FAILURE' or decoded['status'] == 'REVOKED') then
-                return 0
+              if ok then
+                local s = decoded['status']
+                if ARGV[3] == '1' and (s == 'SUCCESS' or s == 'FAILURE' or s == 'REVOKED') then
+                  return 0
+                end
+                local started = decoded['date_started']
+                if type(started) == 'string' then
+                  json = string.gsub(json, '"date_started":null', '"date_started":"' .. started .. '"', 1)
+                end
               end
             end
-            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            redis.call('SET', KEYS[1], json, 'PX', ARGV[2])
+            redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
+            redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
+            if ARGV[7] ~= '' then
+              redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
+            end
+            redis.call('PUBLISH', KEYS[4], json)
             return 1
             """;
 
@@ -78,11 +100,11 @@ public class ResultStore {
     /** Records a sent task: PENDING when its result is kept, IGNORED when not, so its id is known either way. */
     public void sent(String taskId, String name, boolean ignoreResult) {
         write(new TaskResult(ignoreResult ? TaskState.IGNORED : TaskState.PENDING, null, null, null, null, taskId,
-                name), false);
+                name, null), false);
     }
 
     public void started(String taskId, String name, JsonNode meta) {
-        write(new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name), true);
+        write(new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, now()), true);
     }
 
     /** A state of the task's own choosing (Celery's {@code update_state}), with its meta as the result. */
@@ -91,17 +113,17 @@ public class ResultStore {
             throw new IllegalArgumentException("a task cannot report the ready state " + state
                     + " itself: return a value or throw instead");
         }
-        return write(new TaskResult(state, meta, null, null, null, taskId, name), true);
+        return write(new TaskResult(state, meta, null, null, null, taskId, name, null), true);
     }
 
     public void succeeded(String taskId, String name, JsonNode value) {
-        write(new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(),
-                now(), taskId, name), true);
+        write(new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(), now(), taskId, name, null),
+                true);
     }
 
     public void failed(String taskId, String name, Throwable error) {
         write(new TaskResult(TaskState.FAILURE, exception(error), traceback(error), mapper.createArrayNode(), now(),
-                taskId, name), true);
+                taskId, name, null), true);
     }
 
     private ObjectNode exception(Throwable error) {
@@ -114,14 +136,15 @@ public class ResultStore {
     /** A failed run that will be retried: RETRY, with the attempt and the error as meta. */
     public void retrying(String taskId, String name, int retries, Throwable error, Instant eta) {
         ObjectNode meta = exception(error).put("retries", retries).put("eta", eta.toString());
-        write(new TaskResult(TaskState.RETRY, meta, null, null, null, taskId, name), true);
+        write(new TaskResult(TaskState.RETRY, meta, null, null, null, taskId, name, null), true);
     }
 
     /** REVOKED, final: a revoked or expired task, with the reason. */
     public void revoked(String taskId, String name, String reason) {
         ObjectNode meta = mapper.createObjectNode().put("exc_type", "TaskRevokedError").put("exc_message", reason)
                 .put("exc_module", "celery.exceptions");
-        write(new TaskResult(TaskState.REVOKED, meta, null, mapper.createArrayNode(), now(), taskId, name), true);
+        write(new TaskResult(TaskState.REVOKED, meta, null, mapper.createArrayNode(), now(), taskId, name, null),
+                true);
     }
 
     /**
@@ -156,12 +179,14 @@ public class ResultStore {
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode the result of task " + result.taskId(), e);
         }
-        long ttl = config.resultExpires().toMillis();
-        if (!guarded) {
-            values.set(key(result.taskId()), json, new SetArgs().px(ttl));
-            return true;
-        }
-        var reply = redis.execute("EVAL", GUARDED_SET, "1", key(result.taskId()), json, Long.toString(ttl));
+        String counted = switch (result.status()) {
+            case TaskState.PENDING, TaskState.IGNORED -> "sent";
+            case TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED, TaskState.RETRY -> result.status();
+            default -> "";
+        };
+        var reply = redis.execute("EVAL", WRITE, "4", key(result.taskId()), RECENT, STATS, EVENTS, json,
+                Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0", result.taskId(),
+                Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted);
         return reply != null && reply.toLong() == 1L;
     }
 

@@ -1,6 +1,7 @@
 package io.celeriac.task;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -80,7 +81,10 @@ public class TaskContext {
 
     /** Reports {@code PROGRESS} with {@code {"current": current, "total": total}} as its meta. */
     public void progress(long current, long total) {
-        updateState(TaskState.PROGRESS, Map.of("current", current, "total", total));
+        Map<String, Long> meta = new LinkedHashMap<>();
+        meta.put("current", current);
+        meta.put("total", total);
+        updateState(TaskState.PROGRESS, meta);
     }
 
     /**

@@ -34,6 +34,7 @@ import io.celeriac.message.Arguments;
 import io.celeriac.message.TaskArgumentException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
 import io.celeriac.task.RetryRequested;
 import io.celeriac.task.TaskContext;
@@ -63,6 +64,7 @@ public class TaskRunner {
     private final DeadLetters deadLetters;
     private final Revocations revocations;
     private final TaskMessageCodec codec;
+    private final TaskMetrics metrics;
     private final ObjectNode workerInfo;
     /** The thread running each task, so a revocation or a time limit can interrupt it. */
     private final Map<String, Thread> running = new ConcurrentHashMap<>();
@@ -80,7 +82,7 @@ public class TaskRunner {
 
     public TaskRunner(Arguments arguments, ResultStore results, TaskContext context, ObjectMapper mapper,
             CeleriacConfig config, TaskClient client, DeadLetters deadLetters, Revocations revocations,
-            TaskMessageCodec codec) {
+            TaskMessageCodec codec, TaskMetrics metrics) {
         this.arguments = arguments;
         this.results = results;
         this.context = context;
@@ -90,6 +92,7 @@ public class TaskRunner {
         this.deadLetters = deadLetters;
         this.revocations = revocations;
         this.codec = codec;
+        this.metrics = metrics;
         this.workerInfo = mapper.createObjectNode().put("pid", ProcessHandle.current().pid())
                 .put("hostname", Node.hostname());
     }
@@ -126,6 +129,7 @@ public class TaskRunner {
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (outcome.error() == null) {
             LOG.debugf("task %s[%s] succeeded in %d ms", task.name(), message.id(), millis);
+            metrics.succeeded(task.name(), Duration.ofMillis(millis));
             if (tracked) {
                 results.succeeded(message.id(), task.name(), outcome.value());
             } else {
@@ -137,17 +141,28 @@ public class TaskRunner {
     }
 
     private void failed(TaskDefinition task, TaskMessage message, Throwable error, boolean tracked, long millis) {
+        boolean retried = recordFailure(task, message, error, tracked, millis);
+        if (retried) {
+            metrics.retried(task.name());
+        } else {
+            metrics.failed(task.name(), Duration.ofMillis(millis));
+        }
+    }
+
+    /** Records a failed run; true when the task was sent again for a retry. */
+    private boolean recordFailure(TaskDefinition task, TaskMessage message, Throwable error, boolean tracked,
+            long millis) {
         String id = message.id();
         if (revocations.isRevoked(id)) {
             LOG.infof("task %s[%s] was revoked while running (%d ms)", task.name(), id, millis);
             results.forget(id);
-            return;
+            return false;
         }
         if (error instanceof TaskArgumentException) {
             LOG.warnf("task %s[%s] cannot run: %s", task.name(), id, error.getMessage());
             results.failed(id, task.name(), error);
             deadLetter(message, "arguments do not fit: " + error.getMessage());
-            return;
+            return false;
         }
         boolean asked = error instanceof RetryRequested;
         Throwable cause = asked && error.getCause() != null ? error.getCause() : error;
@@ -163,12 +178,12 @@ public class TaskRunner {
                     results.retrying(id, task.name(), retry, cause, eta);
                 }
                 client.enqueue(message.retry(retry, eta));
-                return;
+                return true;
             }
             LOG.warnf("task %s[%s] failed after %d retries: %s", task.name(), id, message.retries(), cause);
             results.failed(id, task.name(), cause);
             deadLetter(message, "out of retries (" + message.retries() + "): " + cause);
-            return;
+            return false;
         }
         LOG.warnf("task %s[%s] failed after %d ms: %s", task.name(), id, millis, cause);
         if (tracked || config.taskStoreErrorsEvenIfIgnored()) {
@@ -176,6 +191,7 @@ public class TaskRunner {
         } else {
             results.forget(id);
         }
+        return false;
     }
 
     private void deadLetter(TaskMessage message, String reason) {

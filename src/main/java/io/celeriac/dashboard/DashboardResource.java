@@ -1,0 +1,130 @@
+package io.celeriac.dashboard;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.celeriac.client.DelayedQueue;
+import io.celeriac.deadletter.DeadLetters;
+import io.celeriac.queue.Queues;
+import io.celeriac.result.ResultStore;
+import io.celeriac.result.TaskResult;
+import io.celeriac.schedule.BeatResource;
+import io.celeriac.worker.WorkerRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+
+/**
+ * {@code GET /dashboard}: what the queue is doing, in one call, for the page at {@code /} (what Celery users run
+ * Flower for): cluster-wide totals, states of the recent tasks, queue depths, the recent tasks themselves, live
+ * workers and the beat schedule.
+ */
+@Path("/dashboard")
+@Produces(MediaType.APPLICATION_JSON)
+public class DashboardResource {
+
+    static final int RECENT_SHOWN = 50;
+    static final int RECENT_COUNTED = 200;
+
+    private final RedisDataSource redis;
+    private final ObjectMapper mapper;
+    private final Queues queues;
+    private final DelayedQueue delayed;
+    private final DeadLetters deadLetters;
+    private final WorkerRegistry workers;
+    private final BeatResource beat;
+
+    public DashboardResource(RedisDataSource redis, ObjectMapper mapper, Queues queues, DelayedQueue delayed,
+            DeadLetters deadLetters, WorkerRegistry workers, BeatResource beat) {
+        this.redis = redis;
+        this.mapper = mapper;
+        this.queues = queues;
+        this.delayed = delayed;
+        this.deadLetters = deadLetters;
+        this.workers = workers;
+        this.beat = beat;
+    }
+
+    @GET
+    public Map<String, Object> dashboard() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        Map<String, Long> totals = new TreeMap<>();
+        redis.hash(String.class).hgetall(ResultStore.STATS).forEach((k, v) -> totals.put(k, Long.parseLong(v)));
+        body.put("totals", totals);
+
+        List<TaskResult> recent = recent();
+        Map<String, Long> states = new TreeMap<>();
+        recent.forEach(r -> states.merge(r.status(), 1L, Long::sum));
+        body.put("states", states);
+
+        Map<String, Object> queue = new LinkedHashMap<>();
+        try {
+            queue.put("ready", queues.ready());
+        } catch (IOException e) {
+            queue.put("ready", null);
+        }
+        queue.put("delayed", delayed.size());
+        queue.put("dead_letters", deadLetters.count());
+        body.put("queue", queue);
+
+        body.put("recent", recent.stream().limit(RECENT_SHOWN).map(this::row).toList());
+        body.put("workers", workers.live());
+        body.put("beat", beat.list());
+        return body;
+    }
+
+    private List<TaskResult> recent() {
+        List<String> ids = redis.sortedSet(String.class).zrange(ResultStore.RECENT, 0, RECENT_COUNTED - 1,
+                new io.quarkus.redis.datasource.sortedset.ZRangeArgs().rev());
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> records = redis.value(String.class)
+                .mget(ids.stream().map(ResultStore::key).toArray(String[]::new));
+        List<TaskResult> found = new ArrayList<>();
+        for (String id : ids) {
+            String json = records.get(ResultStore.key(id));
+            if (json == null) {
+                continue;
+            }
+            try {
+                found.add(mapper.readValue(json, TaskResult.class));
+            } catch (IOException e) {
+                // not a Celeriac record: skip it
+            }
+        }
+        return found;
+    }
+
+    private Map<String, Object> row(TaskResult r) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", r.taskId());
+        row.put("name", r.name());
+        row.put("state", r.status());
+        row.put("started", r.dateStarted());
+        row.put("done", r.dateDone());
+        row.put("runtime_ms", r.dateStarted() != null && r.dateDone() != null
+                ? Duration.between(LocalDateTime.parse(r.dateStarted()), LocalDateTime.parse(r.dateDone())).toMillis()
+                : null);
+        JsonNode result = r.result();
+        row.put("progress", !r.ready() && result != null && result.has("current") && result.has("total")
+                ? Map.of("current", result.get("current").asLong(), "total", result.get("total").asLong())
+                : null);
+        row.put("error", result != null && result.has("exc_type") && !r.successful()
+                ? result.get("exc_type").asText() + ": " + result.path("exc_message").asText()
+                : null);
+        return row;
+    }
+}

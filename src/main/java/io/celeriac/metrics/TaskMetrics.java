@@ -1,0 +1,87 @@
+package io.celeriac.metrics;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.celeriac.client.DelayedQueue;
+import io.celeriac.queue.Queues;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Celeriac's Micrometer meters (Prometheus at {@code /q/metrics}): per task name, tasks sent, succeeded, failed and
+ * retried and a runtime histogram; queue depth, delayed tasks and the result store's size. The gauges are sampled in
+ * the background so a scrape never waits on the broker.
+ */
+@Singleton
+public class TaskMetrics {
+
+    private static final Logger LOG = Logger.getLogger(TaskMetrics.class);
+
+    private final MeterRegistry registry;
+    private final Queues queues;
+    private final DelayedQueue delayed;
+    private final RedisDataSource redis;
+    private final AtomicLong ready = new AtomicLong();
+    private final AtomicLong waiting = new AtomicLong();
+    private final AtomicLong resultKeys = new AtomicLong();
+
+    public TaskMetrics(MeterRegistry registry, Queues queues, DelayedQueue delayed, RedisDataSource redis) {
+        this.registry = registry;
+        this.queues = queues;
+        this.delayed = delayed;
+        this.redis = redis;
+        registry.gauge("celeriac.queue.ready", ready);
+        registry.gauge("celeriac.queue.delayed", waiting);
+        registry.gauge("celeriac.result.store.keys", resultKeys);
+    }
+
+    public void sent(String task) {
+        counter("celeriac.tasks.sent", task).increment();
+    }
+
+    public void succeeded(String task, Duration runtime) {
+        counter("celeriac.tasks.succeeded", task).increment();
+        runtime(task).record(runtime);
+    }
+
+    public void failed(String task, Duration runtime) {
+        counter("celeriac.tasks.failed", task).increment();
+        runtime(task).record(runtime);
+    }
+
+    public void retried(String task) {
+        counter("celeriac.tasks.retried", task).increment();
+    }
+
+    private Counter counter(String name, String task) {
+        return Counter.builder(name).tag("task", task).register(registry);
+    }
+
+    private Timer runtime(String task) {
+        return Timer.builder("celeriac.tasks.runtime").tag("task", task).publishPercentileHistogram()
+                .register(registry);
+    }
+
+    @Scheduled(every = "5s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void sample() {
+        try {
+            ready.set(queues.ready());
+        } catch (Exception e) {
+            LOG.debugf("queue depth unavailable: %s", e.getMessage());
+        }
+        try {
+            waiting.set(delayed.size());
+            resultKeys.set(redis.execute("DBSIZE").toLong());
+        } catch (RuntimeException e) {
+            LOG.debugf("Redis sizes unavailable: %s", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.celeriac.dashboard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The page at / in a real browser (Debian's Chromium, headless): each seed form is submitted and its result and
+ * progress appear, pushed by Server-Sent Events; the dashboard's counts move. Screenshots go to target/screenshots.
+ */
+@QuarkusTest
+class BrowserTest {
+
+    private static ChromeDriver browser;
+    private static final Path SHOTS = Path.of("target", "screenshots");
+
+    @TestHTTPResource("/")
+    URL page;
+
+    @BeforeAll
+    static void openBrowser() throws IOException {
+        File driver = new File("/usr/bin/chromedriver");
+        assertTrue(driver.canExecute(), "chromium-driver is not installed: scripts/test installs it");
+        ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments("--headless=new",
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1500", "--user-data-dir=" + Files.createTempDirectory("celeriac-chromium"));
+        // An explicit driver keeps Selenium Manager from trying to download one.
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(driver).build(), options);
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    private static WebDriverWait within(int seconds) {
+        return new WebDriverWait(browser, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+    }
+
+    private static void screenshot(String name) throws IOException {
+        Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve(name + ".png"),
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static long stat(String key) {
+        return Long.parseLong(browser.findElement(By.id("stat-" + key)).getText());
+    }
+
+    /** The newest entry of "Your tasks" once it has its id. */
+    private static WebElement newestTask(String label) {
+        return within(10).until(d -> d.findElements(By.cssSelector("#results li[data-task-id]")).stream()
+                .filter(li -> li.getText().startsWith(label)).findFirst().orElse(null));
+    }
+
+    @Test
+    void everyFormRunsItsTaskAndTheDashboardFollows() throws IOException {
+        browser.get(page.toString());
+        within(10).until(d -> !d.findElements(By.cssSelector("#users option")).isEmpty());
+        within(10).until(d -> !d.findElement(By.id("stat-sent")).getText().isEmpty());
+        long succeededBefore = stat("SUCCESS");
+        long sentBefore = stat("sent");
+        screenshot("1-page");
+
+        browser.findElement(By.cssSelector("#add-form button")).click();
+        WebElement add = newestTask("add(a=2, b=4)");
+        within(15).until(d -> "SUCCESS".equals(add.getAttribute("data-state")));
+        assertTrue(add.getText().contains("→ 6"), add.getText());
+
+        WebElement total = browser.findElement(By.cssSelector("#process-form input[name=total]"));
+        total.clear();
+        total.sendKeys("3");
+        browser.findElement(By.cssSelector("#process-form button")).click();
+        WebElement process = newestTask("process(total=3)");
+        WebElement bar = within(15).until(d -> process.findElements(By.tagName("progress")).stream().findFirst()
+                .orElse(null));
+        assertEquals("3", bar.getAttribute("max"));
+        assertEquals("events", process.getAttribute("data-via"), "progress came by Server-Sent Events");
+        screenshot("2-progress");
+
+        browser.findElement(By.cssSelector("#block-form button")).click();
+        WebElement block = newestTask("block()");
+        within(10).until(d -> "IGNORED".equals(block.getAttribute("data-state")));
+
+        browser.findElement(By.cssSelector("#archive-form button")).click();
+        WebElement archive = newestTask("generate_user_archive(1)");
+        within(15).until(d -> "SUCCESS".equals(archive.getAttribute("data-state")));
+        assertTrue(archive.getText().contains("user-1-"), archive.getText());
+
+        within(15).until(d -> "SUCCESS".equals(process.getAttribute("data-state")));
+        assertTrue(process.getText().contains("{\"current\":3,\"total\":3}"), process.getText());
+        within(15).until(d -> block.getText().contains("finished (result not kept)"));
+
+        within(15).until(d -> stat("SUCCESS") >= succeededBefore + 3 && stat("sent") >= sentBefore + 4);
+        within(10).until(d -> d.findElements(By.cssSelector("#recent tbody tr")).size() >= 4);
+        assertTrue(browser.findElement(By.id("workers")).getText().contains("/8 busy"),
+                browser.findElement(By.id("workers")).getText());
+        screenshot("3-done");
+    }
+
+    @Test
+    void badInputShowsTheErrorNamingTheField() throws IOException {
+        browser.get(page.toString());
+        WebElement total = browser.findElement(By.cssSelector("#process-form input[name=total]"));
+        total.clear();
+        total.sendKeys("0");
+        // The browser's own min=1 check would stop the form: submit it the way a script would.
+        browser.executeScript("document.getElementById('process-form').requestSubmit = null;"
+                + "document.getElementById('process-form').dispatchEvent(new Event('submit', {cancelable: true}))");
+        WebElement error = within(10).until(d -> d.findElements(By.cssSelector("#results li.error")).stream()
+                .findFirst().orElse(null));
+        assertTrue(error.getText().contains("400 'total' must be between 1 and 86400, got 0"), error.getText());
+        screenshot("4-bad-input");
+    }
+
+    @Test
+    void thePageFitsAPhone() throws IOException {
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        try {
+            browser.get(page.toString());
+            Long overflow = (Long) browser.executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertEquals(0L, overflow, "the page scrolls sideways on a phone");
+            screenshot("5-phone");
+        } finally {
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1500));
+        }
+    }
+}
