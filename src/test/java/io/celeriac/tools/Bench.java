@@ -1,0 +1,316 @@
+package io.celeriac.tools;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+
+/**
+ * scripts/bench: throughput and latency of the packaged app (an api process and a worker process) against the
+ * broker's own ceiling measured in the same run, one {@code key=value} line per figure. A phase whose progress stops
+ * for {@value #STALL_SECONDS} s is reported as a stall instead of waited on.
+ */
+public final class Bench {
+
+    static final int STALL_SECONDS = 15;
+
+    private final boolean quick;
+    private final boolean full;
+    private final boolean both;
+    private int stalls;
+
+    private Bench(List<String> args) {
+        quick = args.contains("--quick");
+        full = args.contains("--full");
+        both = !args.contains("--default-only");
+    }
+
+    public static void main(String[] args) throws Exception {
+        new Bench(List.of(args)).run();
+    }
+
+    private int n(int quickValue, int normal) {
+        return quick ? quickValue : normal;
+    }
+
+    private void run() throws Exception {
+        try (Cluster cluster = new Cluster("bench")) {
+            measure(cluster, "smallrye-rabbitmq", "");
+            if (both) {
+                measure(cluster, "smallrye-amqp", "_amqp10");
+            }
+            print("stalls", stalls);
+        }
+    }
+
+    private void measure(Cluster cluster, String connector, String suffix) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        factory.setPort(cluster.brokerPort());
+        double raw = suffix.isEmpty() ? rawAmqp091(factory, n(20_000, 100_000))
+                : RawAmqp10.rate(cluster.brokerPort(), n(20_000, 100_000));
+        print("raw_amqp_msgs_per_s" + suffix, raw);
+
+        Map<String, String> common = Map.of("celeriac.connector", connector);
+        Cluster.App api = cluster.start("api" + suffix, with(common, "celeriac.roles", "api"));
+        print("enqueue_api_per_s" + suffix, enqueueApi(api, n(5_000, 20_000), "add"));
+        fixedRateHttp(api, 1000, n(5, 10), suffix);
+        purge(factory);
+
+        Cluster.App worker = cluster.start("worker" + suffix, with(common, "celeriac.roles", "worker"));
+        Thread.sleep(5000);
+        print("worker_rss_idle_mb" + suffix, worker.rssMb());
+        double tracked = e2e(api, worker, n(5_000, 20_000), "add");
+        print("e2e_tracked_per_s" + suffix, tracked);
+        print("e2e_untracked_per_s" + suffix, e2e(api, worker, n(5_000, 20_000), "noop"));
+        roundtrips(api, n(200, 1000), suffix);
+
+        long[] backlogs = full ? new long[] { 100_000, 1_000_000 } : quick ? new long[] { 20_000 }
+                : new long[] { 100_000 };
+        for (long size : backlogs) {
+            worker.stop();
+            publishBacklog(factory, size);
+            worker = cluster.start("worker" + suffix, with(common, "celeriac.roles", "worker"));
+            String name = size >= 1_000_000 ? "1m" : (size / 1000) + "k";
+            print("e2e_tracked_per_s_backlog_" + name + suffix, drain(worker, size));
+        }
+        if (!full) {
+            print("e2e_tracked_per_s_backlog_1m" + suffix, "skipped (--full)");
+        }
+        print("worker_rss_busy_mb" + suffix, busyRss);
+        print("ratio_e2e_vs_raw" + suffix, raw > 0 ? tracked / raw : 0);
+        worker.stop();
+        api.stop();
+        purge(factory);
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> m = new HashMap<>(base);
+        m.put(key, value);
+        return m;
+    }
+
+    /** Plain producer and consumer on the same broker and client library, with confirms and per-message acks. */
+    private double rawAmqp091(ConnectionFactory factory, int count) throws Exception {
+        String queue = "bench.raw";
+        byte[] body = ("{\"id\":\"" + UUID.randomUUID() + "\",\"task\":\"add\",\"args\":[1,1],\"kwargs\":{},"
+                + "\"retries\":0,\"root_id\":\"x\",\"ignore_result\":false,\"origin\":\"bench\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        try (Connection consumerConnection = factory.newConnection();
+                Connection producerConnection = factory.newConnection()) {
+            Channel consumer = consumerConnection.createChannel();
+            consumer.queueDeclare(queue, true, false, false, Map.of());
+            consumer.queuePurge(queue);
+            consumer.basicQos(1000);
+            CountDownLatch done = new CountDownLatch(count);
+            consumer.basicConsume(queue, false, new DefaultConsumer(consumer) {
+                @Override
+                public void handleDelivery(String tag, Envelope envelope,
+                        com.rabbitmq.client.AMQP.BasicProperties properties, byte[] b) throws java.io.IOException {
+                    getChannel().basicAck(envelope.getDeliveryTag(), false);
+                    done.countDown();
+                }
+            });
+            Channel producer = producerConnection.createChannel();
+            producer.confirmSelect();
+            com.rabbitmq.client.AMQP.BasicProperties persistent = new com.rabbitmq.client.AMQP.BasicProperties
+                    .Builder().contentType("application/json").deliveryMode(2).build();
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                producer.basicPublish("", queue, persistent, body);
+                if (i % 500 == 499) {
+                    producer.waitForConfirmsOrDie(30_000);
+                }
+            }
+            producer.waitForConfirmsOrDie(30_000);
+            awaitProgress(() -> count - done.getCount(), count);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            consumer.queueDelete(queue);
+            return done.getCount() == 0 ? count / seconds : 0;
+        }
+    }
+
+    private static double enqueueApi(Cluster.App api, int count, String task) throws Exception {
+        HttpResponse<String> r = api.postForm("/bench/enqueue", "count=" + count + "&threads=4&task=" + task);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("bench enqueue failed: " + r.body());
+        }
+        String perS = r.body().replaceAll(".*\"per_s\":([0-9.]+).*", "$1");
+        return Double.parseDouble(perS);
+    }
+
+    /** A fixed rate of POST /tasks/add; latency counted from each request's scheduled time (no coordinated omission). */
+    private void fixedRateHttp(Cluster.App api, int perSecond, int seconds, String suffix) throws Exception {
+        HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong failures = new AtomicLong();
+        List<CompletableFuture<?>> all = Collections.synchronizedList(new ArrayList<>());
+        HttpRequest.Builder add = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port + "/tasks/add"))
+                .header("content-type", "application/x-www-form-urlencoded");
+        // Warm the connection pool and the JIT briefly; these requests are not counted.
+        for (int i = 0; i < 200; i++) {
+            http.send(add.POST(HttpRequest.BodyPublishers.ofString("a=1&b=1")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        long total = (long) perSecond * seconds;
+        long periodNanos = 1_000_000_000L / perSecond;
+        long start = System.nanoTime();
+        AtomicLong issued = new AtomicLong();
+        CountDownLatch scheduled = new CountDownLatch(1);
+        ticker.scheduleAtFixedRate(() -> {
+            long i = issued.getAndIncrement();
+            if (i >= total) {
+                scheduled.countDown();
+                return;
+            }
+            long due = start + i * periodNanos;
+            all.add(http.sendAsync(add.POST(HttpRequest.BodyPublishers.ofString("a=" + i + "&b=1")).build(),
+                    HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                        if (e != null || r.statusCode() != 200) {
+                            failures.incrementAndGet();
+                        } else {
+                            latencies.add(System.nanoTime() - due);
+                        }
+                    }));
+        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        scheduled.await(seconds + 30L, TimeUnit.SECONDS);
+        ticker.shutdownNow();
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        print("enqueue_http_per_s" + suffix, sorted.size() / elapsed);
+        print("enqueue_http_p50_ms" + suffix, percentile(sorted, 50));
+        print("enqueue_http_p99_ms" + suffix, percentile(sorted, 99));
+        if (failures.get() > 0) {
+            print("enqueue_http_failures" + suffix, failures.get());
+        }
+    }
+
+    private double e2e(Cluster.App api, Cluster.App worker, int count, String task) throws Exception {
+        double base = worker.metric("celeriac_tasks_succeeded_total", "task=\"" + task + "\"");
+        long start = System.nanoTime();
+        CompletableFuture<Double> sending = CompletableFuture.supplyAsync(() -> {
+            try {
+                return enqueueApi(api, count, task);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long reached = awaitProgress(() -> {
+            try {
+                return (long) (worker.metric("celeriac_tasks_succeeded_total", "task=\"" + task + "\"") - base);
+            } catch (Exception e) {
+                return -1;
+            }
+        }, count);
+        sending.get(60, TimeUnit.SECONDS);
+        return reached >= count ? count / ((System.nanoTime() - start) / 1e9) : 0;
+    }
+
+    private void roundtrips(Cluster.App api, int count, String suffix) throws Exception {
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long start = System.nanoTime();
+            String body = api.postForm("/tasks/add", "a=" + i + "&b=1").body();
+            String id = body.replaceAll(".*\"result_id\":\"([^\"]+)\".*", "$1");
+            while (!api.get("/tasks/result/" + id).body().startsWith("{\"ready\":true")) {
+                Thread.sleep(0, 200_000);
+            }
+            times.add(System.nanoTime() - start);
+        }
+        Collections.sort(times);
+        print("roundtrip_p50_ms" + suffix, percentile(times, 50));
+        print("roundtrip_p90_ms" + suffix, percentile(times, 90));
+        print("roundtrip_p99_ms" + suffix, percentile(times, 99));
+    }
+
+    private static void publishBacklog(ConnectionFactory factory, long size) throws Exception {
+        try (RawPublisher publisher = new RawPublisher(factory, 1000)) {
+            for (long i = 0; i < size; i++) {
+                publisher.publish("celery", "{\"id\":\"" + UUID.randomUUID() + "\",\"task\":\"add\",\"args\":[" + i
+                        + ",1]}");
+            }
+        }
+    }
+
+    private long busyRss = -1;
+
+    private double drain(Cluster.App worker, long size) throws Exception {
+        long start = System.nanoTime();
+        long reached = awaitProgress(() -> {
+            try {
+                if (busyRss < 0 && (System.nanoTime() - start) > 5_000_000_000L) {
+                    busyRss = worker.rssMb();
+                }
+                return (long) worker.metric("celeriac_tasks_succeeded_total", "task=\"add\"");
+            } catch (Exception e) {
+                return -1;
+            }
+        }, size);
+        return reached >= size ? size / ((System.nanoTime() - start) / 1e9) : 0;
+    }
+
+    private static void purge(ConnectionFactory factory) throws Exception {
+        try (Connection c = factory.newConnection()) {
+            c.createChannel().queuePurge("celery");
+        }
+    }
+
+    /** Waits until {@code progress} reaches {@code target}; gives up, counting a stall, when it stops moving. */
+    private long awaitProgress(LongSupplier progress, long target) throws InterruptedException {
+        long last = -1;
+        long lastMove = System.nanoTime();
+        while (true) {
+            long now = progress.getAsLong();
+            if (now >= target) {
+                return now;
+            }
+            if (now != last) {
+                last = now;
+                lastMove = System.nanoTime();
+            } else if (System.nanoTime() - lastMove > STALL_SECONDS * 1_000_000_000L) {
+                stalls++;
+                System.out.println("[bench] stall: progress stuck at " + now + " of " + target);
+                return now;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static double percentile(List<Long> sortedNanos, int p) {
+        if (sortedNanos.isEmpty()) {
+            return -1;
+        }
+        int index = (int) Math.ceil(p / 100.0 * sortedNanos.size()) - 1;
+        return sortedNanos.get(Math.max(0, index)) / 1e6;
+    }
+
+    private static void print(String key, Object value) {
+        String text = value instanceof Double d ? String.format(Locale.ROOT, "%.2f", d) : String.valueOf(value);
+        System.out.println(key + "=" + text);
+    }
+}
