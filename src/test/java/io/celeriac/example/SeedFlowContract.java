@@ -145,6 +145,11 @@ abstract class SeedFlowContract {
     }
 
     @Test
+    void theBenchmarkHookIsOffUnlessEnabled() {
+        given().formParams(Map.of("count", 10)).post("/bench/enqueue").then().statusCode(404);
+    }
+
+    @Test
     void anUnknownIdIsNotFound() {
         given().get("/tasks/result/{id}", "00000000-0000-0000-0000-000000000000").then().statusCode(404)
                 .body("error", containsString("no task with id"));

@@ -74,7 +74,9 @@ public final class Bench {
         print("raw_amqp_msgs_per_s" + suffix, raw);
 
         Map<String, String> common = Map.of("celeriac.connector", connector);
-        Cluster.App api = cluster.start("api" + suffix, with(common, "celeriac.roles", "api"));
+        Map<String, String> apiSettings = with(common, "celeriac.roles", "api");
+        apiSettings.put("example.bench.enabled", "true");
+        Cluster.App api = cluster.start("api" + suffix, apiSettings);
         print("enqueue_api_per_s" + suffix, enqueueApi(api, n(5_000, 20_000), "add"));
         fixedRateHttp(api, 1000, n(5, 10), suffix);
         purge(factory);
