@@ -58,6 +58,18 @@ public final class AppProcess implements AutoCloseable {
         Path log = Path.of("target", name + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         AppProcess app = new AppProcess(process, port, log);
+        try {
+            awaitReady(app, name);
+        } catch (RuntimeException | Error e) {
+            // A process that never became ready must not outlive the test.
+            process.destroyForcibly();
+            throw e;
+        }
+        return app;
+    }
+
+    private static void awaitReady(AppProcess app, String name) {
+        Process process = app.process;
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                 .until(() -> {
                     if (!process.isAlive()) {
@@ -70,7 +82,6 @@ public final class AppProcess implements AutoCloseable {
                         return false;
                     }
                 });
-        return app;
     }
 
     public HttpResponse<String> get(String path) {

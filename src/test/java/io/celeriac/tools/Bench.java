@@ -49,6 +49,8 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         new Bench(List.of(args)).run();
+        // The HTTP client's threads would keep the JVM alive.
+        System.exit(0);
     }
 
     private int n(int quickValue, int normal) {

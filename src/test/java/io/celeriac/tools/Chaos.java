@@ -29,6 +29,7 @@ public final class Chaos {
     public static void main(String[] args) throws Exception {
         int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         new Chaos().run(tasks);
+        System.exit(0);
     }
 
     private void run(int tasks) throws Exception {

@@ -75,6 +75,8 @@ final class Cluster implements AutoCloseable {
         command.add(root.resolve("target/quarkus-app/quarkus-run.jar").toString());
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start();
+        // Whatever happens to the tool, its app processes go with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         apps.add(process);
         App app = new App(process, port);
         long deadline = System.currentTimeMillis() + 90_000;
