@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import io.celeriac.message.MalformedMessageException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.mutiny.redis.client.Response;
@@ -29,14 +30,14 @@ public class DelayedQueue {
     static final long PROMOTION_LEASE_MS = 30_000;
     private static final int BATCH = 200;
 
-    private static final String ADD = """
+    private static final LuaScript ADD = new LuaScript("""
             redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
             redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
             return 1
-            """;
+            """);
 
     /** Claims up to ARGV[3] due tasks (score <= ARGV[1]) by moving their score to ARGV[2]; returns id, body pairs. */
-    private static final String CLAIM = """
+    private static final LuaScript CLAIM = new LuaScript("""
             local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
             local out = {}
             for _, id in ipairs(ids) do
@@ -46,13 +47,20 @@ public class DelayedQueue {
               table.insert(out, body or '')
             end
             return out
-            """;
+            """);
 
-    private static final String REMOVE = """
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[1])
-            return 1
-            """;
+    /**
+     * Removes a promoted task, unless it was added again meanwhile: a retry reuses the task's id, and a fast worker can
+     * run the promoted message and schedule its retry before this removal comes.
+     */
+    private static final LuaScript REMOVE = new LuaScript("""
+            if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1])) == tonumber(ARGV[2]) then
+              redis.call('ZREM', KEYS[1], ARGV[1])
+              redis.call('HDEL', KEYS[2], ARGV[1])
+              return 1
+            end
+            return 0
+            """);
 
     private final RedisDataSource redis;
     private final TaskMessageCodec codec;
@@ -65,7 +73,7 @@ public class DelayedQueue {
     }
 
     public void add(TaskMessage message, Instant eta) {
-        redis.execute("EVAL", ADD, "2", INDEX, MESSAGES, message.id(), Long.toString(eta.toEpochMilli()),
+        ADD.run(redis, List.of(INDEX, MESSAGES), message.id(), Long.toString(eta.toEpochMilli()),
                 new String(codec.encode(message), java.nio.charset.StandardCharsets.UTF_8));
     }
 
@@ -74,7 +82,9 @@ public class DelayedQueue {
         return redis.sortedSet(String.class).zcard(INDEX);
     }
 
-    @Scheduled(every = "${celeriac.delayed.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    // Delayed past start-up so the first runs do not race the creation of the Redis client.
+    @Scheduled(every = "${celeriac.delayed.poll-interval}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void promoteDue() {
         try {
             while (promote(Instant.now()) == BATCH) {
@@ -87,8 +97,9 @@ public class DelayedQueue {
 
     /** Sends the tasks due at {@code now} to the broker; returns how many were claimed. */
     int promote(Instant now) {
-        Response claimed = redis.execute("EVAL", CLAIM, "2", INDEX, MESSAGES, Long.toString(now.toEpochMilli()),
-                Long.toString(now.toEpochMilli() + PROMOTION_LEASE_MS), Integer.toString(BATCH));
+        String claimScore = Long.toString(now.toEpochMilli() + PROMOTION_LEASE_MS);
+        Response claimed = CLAIM.run(redis, List.of(INDEX, MESSAGES), Long.toString(now.toEpochMilli()), claimScore,
+                Integer.toString(BATCH));
         List<String> pairs = new java.util.ArrayList<>();
         for (Response item : claimed) {
             pairs.add(item.toString());
@@ -105,7 +116,8 @@ public class DelayedQueue {
                 LOG.warnf("could not promote delayed task %s, will retry: %s", id, e.getMessage());
                 return pairs.size() / 2;
             }
-            redis.execute("EVAL", REMOVE, "2", INDEX, MESSAGES, id);
+            REMOVE.run(redis, List.of(INDEX, MESSAGES), id, claimScore);
+            LOG.debugf("promoted delayed task %s", id);
         }
         return pairs.size() / 2;
     }

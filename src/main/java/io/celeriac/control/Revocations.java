@@ -38,7 +38,12 @@ public class Revocations {
     }
 
     public boolean isRevoked(String taskId) {
-        return values.get(KEY_PREFIX + taskId) != null;
+        return values.get(key(taskId)) != null;
+    }
+
+    /** The key that marks a task revoked: present means revoked. */
+    public static String key(String taskId) {
+        return KEY_PREFIX + taskId;
     }
 
     /** Which of these ids are revoked, in one round trip. */

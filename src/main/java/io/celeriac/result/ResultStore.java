@@ -6,6 +6,7 @@ import java.io.StringWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.inject.Singleton;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
 
@@ -42,7 +44,7 @@ public class ResultStore {
      * cannot overwrite a result), keeps the time the task started across later writes, indexes the task as recent,
      * counts it, and publishes the change, atomically. Returns 1 when written.
      */
-    private static final String WRITE = """
+    private static final LuaScript WRITE = new LuaScript("""
             local json = ARGV[1]
             local current = redis.call('GET', KEYS[1])
             if current then
@@ -66,9 +68,9 @@ public class ResultStore {
             end
             redis.call('PUBLISH', KEYS[4], json)
             return 1
-            """;
+            """);
 
-    private static final String FORGET_UNLESS_READY = """
+    private static final LuaScript FORGET_UNLESS_READY = new LuaScript("""
             local current = redis.call('GET', KEYS[1])
             if current then
               local ok, decoded = pcall(cjson.decode, current)
@@ -79,7 +81,7 @@ public class ResultStore {
               return 1
             end
             return 0
-            """;
+            """);
 
     private final RedisDataSource redis;
     private final ValueCommands<String, String> values;
@@ -152,7 +154,7 @@ public class ResultStore {
      * failure or revocation stays).
      */
     public void forget(String taskId) {
-        redis.execute("EVAL", FORGET_UNLESS_READY, "1", key(taskId));
+        FORGET_UNLESS_READY.run(redis, List.of(key(taskId)));
     }
 
     /** Drops a task's record whatever its state: only for a task sent again on purpose (a requeued dead letter). */
@@ -161,7 +163,11 @@ public class ResultStore {
     }
 
     public Optional<TaskResult> get(String taskId) {
-        String json = values.get(key(taskId));
+        return parse(taskId, values.get(key(taskId)));
+    }
+
+    /** Reads a record fetched by its {@link #key(String)}; empty for none. */
+    public Optional<TaskResult> parse(String taskId, String json) {
         if (json == null) {
             return Optional.empty();
         }
@@ -184,7 +190,7 @@ public class ResultStore {
             case TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED, TaskState.RETRY -> result.status();
             default -> "";
         };
-        var reply = redis.execute("EVAL", WRITE, "4", key(result.taskId()), RECENT, STATS, EVENTS, json,
+        var reply = WRITE.run(redis, List.of(key(result.taskId()), RECENT, STATS, EVENTS), json,
                 Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0", result.taskId(),
                 Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted);
         return reply != null && reply.toLong() == 1L;

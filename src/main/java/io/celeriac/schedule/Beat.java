@@ -2,6 +2,7 @@ package io.celeriac.schedule;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -17,6 +18,7 @@ import io.celeriac.config.CeleriacConfig;
 import io.celeriac.result.ResultStore;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
+import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,7 +38,7 @@ public class Beat {
     static final String CLAIM_PREFIX = "celeriac-beat-claim-";
 
     /** Moves the entry's last tick forward only, whoever writes. */
-    private static final String ADVANCE = """
+    private static final LuaScript ADVANCE = new LuaScript("""
             local current = tonumber(redis.call('HGET', KEYS[1], 'last_tick') or '0')
             if tonumber(ARGV[1]) > current then
               redis.call('HSET', KEYS[1], 'last_tick', ARGV[1])
@@ -46,7 +48,7 @@ public class Beat {
               return 1
             end
             return 0
-            """;
+            """);
 
     private final BeatSchedule schedule;
     private final LeaderLease lease;
@@ -76,7 +78,8 @@ public class Beat {
                 .getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    @Scheduled(every = "${celeriac.beat.resolution}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${celeriac.beat.resolution}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void wake() {
         if (!roles.has(Role.BEAT) || schedule.entries().isEmpty()) {
             return;
@@ -149,7 +152,7 @@ public class Beat {
     }
 
     private void advance(String key, Instant tick, String taskId) {
-        redis.execute("EVAL", ADVANCE, "1", key, Long.toString(tick.toEpochMilli()), taskId,
+        ADVANCE.run(redis, List.of(key), Long.toString(tick.toEpochMilli()), taskId,
                 Instant.now().toString());
     }
 

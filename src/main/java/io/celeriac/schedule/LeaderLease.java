@@ -1,11 +1,13 @@
 package io.celeriac.schedule;
 
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.inject.Singleton;
 
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.config.Node;
+import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 
 /**
@@ -18,7 +20,7 @@ public class LeaderLease {
     static final String KEY = "celeriac-beat-leader";
 
     /** Takes the lease if free, renews it if ours; 1 when we hold it afterwards. */
-    private static final String ACQUIRE_OR_RENEW = """
+    private static final LuaScript ACQUIRE_OR_RENEW = new LuaScript("""
             local holder = redis.call('GET', KEYS[1])
             if not holder then
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -28,14 +30,14 @@ public class LeaderLease {
               return 1
             end
             return 0
-            """;
+            """);
 
-    private static final String RELEASE = """
+    private static final LuaScript RELEASE = new LuaScript("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then
               return redis.call('DEL', KEYS[1])
             end
             return 0
-            """;
+            """);
 
     private final RedisDataSource redis;
     private final CeleriacConfig config;
@@ -51,14 +53,14 @@ public class LeaderLease {
     }
 
     public boolean hold() {
-        var reply = redis.execute("EVAL", ACQUIRE_OR_RENEW, "1", KEY, me,
+        var reply = ACQUIRE_OR_RENEW.run(redis, List.of(KEY), me,
                 Long.toString(config.beat().lease().toMillis()));
         return reply != null && reply.toLong() == 1L;
     }
 
     /** Hands the lease on at once, so a stopping leader does not leave a gap of a whole lease. */
     public void release() {
-        redis.execute("EVAL", RELEASE, "1", KEY, me);
+        RELEASE.run(redis, List.of(KEY), me);
     }
 
     public Optional<String> holder() {

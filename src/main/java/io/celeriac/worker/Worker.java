@@ -3,6 +3,7 @@ package io.celeriac.worker;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -29,6 +30,8 @@ import io.celeriac.role.Roles;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskRegistry;
 import io.celeriac.task.UnknownTaskException;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.value.ValueCommands;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -58,13 +61,14 @@ public class Worker {
     private final Revocations revocations;
     private final CeleriacConfig config;
     private final Roles roles;
+    private final ValueCommands<String, String> values;
     private volatile long lastDelivery;
     /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
     private volatile boolean draining;
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
             WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
-            Roles roles) {
+            Roles roles, RedisDataSource redis) {
         this.codec = codec;
         this.registry = registry;
         this.runner = runner;
@@ -74,6 +78,7 @@ public class Worker {
         this.revocations = revocations;
         this.config = config;
         this.roles = roles;
+        this.values = redis.value(String.class);
     }
 
     /** When the last message reached this worker (epoch ms, 0 if none yet). */
@@ -127,12 +132,15 @@ public class Worker {
             results.revoked(task.id(), task.task(), "expired at " + expires.get());
             return;
         }
-        if (revocations.isRevoked(task.id())) {
+        // One round trip for both checks: this runs for every message.
+        Map<String, String> state = values.mget(Revocations.key(task.id()), ResultStore.key(task.id()));
+        if (state.get(Revocations.key(task.id())) != null) {
             LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
             results.revoked(task.id(), task.task(), "revoked");
             return;
         }
-        if (!task.ignoreResult() && results.get(task.id()).filter(TaskResult::successful).isPresent()) {
+        if (!task.ignoreResult() && results.parse(task.id(), state.get(ResultStore.key(task.id())))
+                .filter(TaskResult::successful).isPresent()) {
             // A redelivery (the worker died between storing the result and the ack): success is final.
             LOG.infof("task %s[%s] already succeeded: not running it again", task.task(), task.id());
             return;
@@ -146,7 +154,8 @@ public class Worker {
     }
 
     /** Interrupts running tasks that were revoked since they started. */
-    @Scheduled(every = "${celeriac.worker.revoke-poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${celeriac.worker.revoke-poll-interval}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void cancelRevoked() {
         if (!roles.has(Role.WORKER) || runner.runningIds().isEmpty()) {
             return;

@@ -74,7 +74,7 @@ public class WorkerRegistry {
         return active.size();
     }
 
-    @Scheduled(every = "${celeriac.worker.heartbeat-interval}", delayed = "1s",
+    @Scheduled(every = "${celeriac.worker.heartbeat-interval}", delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void heartbeat() {
         if (!roles.has(Role.WORKER)) {

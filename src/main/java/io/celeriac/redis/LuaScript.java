@@ -1,0 +1,56 @@
+package io.celeriac.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * A Lua script run by its SHA-1 ({@code EVALSHA}), so Redis neither receives nor hashes the script text on every call;
+ * the text goes once, when Redis does not know the script yet (after a restart, say).
+ */
+public final class LuaScript {
+
+    private final String text;
+    private final String sha;
+
+    public LuaScript(String text) {
+        this.text = text;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs the script with {@code keys} as KEYS and {@code args} as ARGV. */
+    public Response run(RedisDataSource redis, List<String> keys, String... args) {
+        List<String> rest = new ArrayList<>(keys.size() + args.length + 1);
+        rest.add(Integer.toString(keys.size()));
+        rest.addAll(keys);
+        rest.addAll(List.of(args));
+        try {
+            return redis.execute("EVALSHA", prepend(sha, rest));
+        } catch (RuntimeException e) {
+            if (String.valueOf(e.getMessage()).contains("NOSCRIPT")) {
+                return redis.execute("EVAL", prepend(text, rest));
+            }
+            throw e;
+        }
+    }
+
+    private static String[] prepend(String first, List<String> rest) {
+        String[] all = new String[rest.size() + 1];
+        all[0] = first;
+        for (int i = 0; i < rest.size(); i++) {
+            all[i + 1] = rest.get(i);
+        }
+        return all;
+    }
+}
