@@ -22,8 +22,11 @@ public class ErrorResponses {
         return Response.status(400).entity(Map.of("error", e.getMessage())).build();
     }
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ErrorResponses.class);
+
     @ServerExceptionMapper
     public Response notSent(TaskSendException e) {
+        LOG.warnf("answered 503: %s", e.getMessage());
         return Response.status(503).header("Retry-After", "5").entity(Map.of("error", e.getMessage())).build();
     }
 }

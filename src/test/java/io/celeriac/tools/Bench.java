@@ -194,7 +194,10 @@ public final class Bench {
             all.add(http.sendAsync(add.POST(HttpRequest.BodyPublishers.ofString("a=" + i + "&b=1")).build(),
                     HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
                         if (e != null || r.statusCode() != 200) {
-                            failures.incrementAndGet();
+                            if (failures.incrementAndGet() == 1) {
+                                System.out.println("[bench] first failed request: "
+                                        + (e != null ? e.toString() : "HTTP " + r.statusCode()));
+                            }
                         } else {
                             latencies.add(System.nanoTime() - due);
                         }
