@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,10 @@ public final class AppProcess implements AutoCloseable {
         return process.pid();
     }
 
+    public int port() {
+        return port;
+    }
+
     public Path log() {
         return log;
     }
@@ -44,6 +49,12 @@ public final class AppProcess implements AutoCloseable {
     }
 
     public static AppProcess start(String name, Map<String, String> settings) throws IOException {
+        return start(name, settings, Path.of("target", name + ".log"), false);
+    }
+
+    /** As {@link #start(String, Map)}, logging to {@code log}, appended to when {@code append}. */
+    public static AppProcess start(String name, Map<String, String> settings, Path log, boolean append)
+            throws IOException {
         int port = LocalServer.freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
@@ -55,8 +66,10 @@ public final class AppProcess implements AutoCloseable {
         command.add("-Dquarkus.http.port=" + port);
         command.add("-jar");
         command.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
-        Path log = Path.of("target", name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                        : ProcessBuilder.Redirect.to(log.toFile()))
+                .start();
         AppProcess app = new AppProcess(process, port, log);
         try {
             awaitReady(app, name);
@@ -74,7 +87,7 @@ public final class AppProcess implements AutoCloseable {
                 .until(() -> {
                     if (!process.isAlive()) {
                         throw new IllegalStateException(name + " exited with " + process.exitValue()
-                                + "; see target/" + name + ".log");
+                                + "; see " + app.log);
                     }
                     try {
                         return app.get("/q/health/ready").statusCode() == 200;
@@ -94,6 +107,34 @@ public final class AppProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A form POST with no time limit (the benchmark's hook can take a while). */
+    public HttpResponse<String> postForm(String path, String form) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Resident memory of the process, from /proc. */
+    public long rssMb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+
+    /** A series from the app's Prometheus metrics, summed over the lines that carry {@code labelPart}. */
+    public double metric(String name, String labelPart) {
+        double sum = 0;
+        for (String line : get("/q/metrics").body().split("\n")) {
+            if (line.startsWith(name + "{") && line.contains(labelPart) || line.startsWith(name + " ")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     /** Stops it the way an orchestrator does: SIGTERM, then wait. */

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * Starts and stops a server through the project's own scripts in scripts/lib, so tests run their brokers exactly as
  * scripts/services does, on private free ports.
  */
-final class LocalServer {
+public final class LocalServer {
 
     private LocalServer() {
     }
@@ -40,7 +40,7 @@ final class LocalServer {
     }
 
     /** A free port below the ephemeral range: quick restarts in 32768+ sometimes hit eaddrinuse with RabbitMQ. */
-    static int freePort() {
+    public static int freePort() {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20000, 32000);
             try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
@@ -53,7 +53,12 @@ final class LocalServer {
         throw new IllegalStateException("no free port found");
     }
 
-    static void run(String script, Object... args) {
+    public static void run(String script, Object... args) {
+        run(ProcessBuilder.Redirect.INHERIT, script, args);
+    }
+
+    /** Runs a script of scripts/lib, its output going to {@code output}; fails unless it exits 0 within 120 s. */
+    public static void run(ProcessBuilder.Redirect output, String script, Object... args) {
         List<String> command = new ArrayList<>();
         command.add(scripts().resolve(script).toString());
         for (Object arg : args) {
@@ -61,7 +66,7 @@ final class LocalServer {
         }
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+                    .redirectOutput(output).start();
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException(command + " did not finish in 120 s");

@@ -27,6 +27,8 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 
+import io.celeriac.testing.AppProcess;
+
 /**
  * scripts/bench: throughput and latency of the packaged app (an api process and a worker process) against the
  * broker's own ceiling measured in the same run, one {@code key=value} line per figure. A phase whose progress stops
@@ -78,12 +80,12 @@ public final class Bench {
         Map<String, String> common = Map.of("celeriac.connector", connector);
         Map<String, String> apiSettings = with(common, "celeriac.roles", "api");
         apiSettings.put("example.bench.enabled", "true");
-        Cluster.App api = cluster.start("api" + suffix, apiSettings);
+        AppProcess api = cluster.start("api" + suffix, apiSettings);
         print("enqueue_api_per_s" + suffix, enqueueApi(api, n(5_000, 20_000), "add"));
         fixedRateHttp(api, 1000, n(5, 10), suffix);
         purge(factory);
 
-        Cluster.App worker = cluster.start("worker" + suffix, with(common, "celeriac.roles", "worker"));
+        AppProcess worker = cluster.start("worker" + suffix, with(common, "celeriac.roles", "worker"));
         Thread.sleep(5000);
         print("worker_rss_idle_mb" + suffix, worker.rssMb());
         double tracked = e2e(api, worker, n(5_000, 20_000), "add");
@@ -94,7 +96,7 @@ public final class Bench {
         long[] backlogs = full ? new long[] { 100_000, 1_000_000 } : quick ? new long[] { 20_000 }
                 : new long[] { 100_000 };
         for (long size : backlogs) {
-            worker.stop();
+            worker.close();
             publishBacklog(factory, size);
             worker = cluster.start("worker" + suffix, with(common, "celeriac.roles", "worker"));
             String name = size >= 1_000_000 ? "1m" : (size / 1000) + "k";
@@ -105,8 +107,8 @@ public final class Bench {
         }
         print("worker_rss_busy_mb" + suffix, busyRss);
         print("ratio_e2e_vs_raw" + suffix, raw > 0 ? tracked / raw : 0);
-        worker.stop();
-        api.stop();
+        worker.close();
+        api.close();
         purge(factory);
     }
 
@@ -156,7 +158,7 @@ public final class Bench {
         }
     }
 
-    private static double enqueueApi(Cluster.App api, int count, String task) throws Exception {
+    private static double enqueueApi(AppProcess api, int count, String task) throws Exception {
         HttpResponse<String> r = api.postForm("/bench/enqueue", "count=" + count + "&threads=4&task=" + task);
         if (r.statusCode() != 200) {
             throw new IllegalStateException("bench enqueue failed: " + r.body());
@@ -166,12 +168,13 @@ public final class Bench {
     }
 
     /** A fixed rate of POST /tasks/add; latency counted from each request's scheduled time (no coordinated omission). */
-    private void fixedRateHttp(Cluster.App api, int perSecond, int seconds, String suffix) throws Exception {
+    private void fixedRateHttp(AppProcess api, int perSecond, int seconds, String suffix) throws Exception {
         HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong failures = new AtomicLong();
         List<CompletableFuture<?>> all = Collections.synchronizedList(new ArrayList<>());
-        HttpRequest.Builder add = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port + "/tasks/add"))
+        HttpRequest.Builder add = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port()
+                + "/tasks/add"))
                 .header("content-type", "application/x-www-form-urlencoded");
         // Warm the connection pool and the JIT briefly; these requests are not counted.
         for (int i = 0; i < 200; i++) {
@@ -217,7 +220,7 @@ public final class Bench {
         }
     }
 
-    private double e2e(Cluster.App api, Cluster.App worker, int count, String task) throws Exception {
+    private double e2e(AppProcess api, AppProcess worker, int count, String task) throws Exception {
         double base = worker.metric("celeriac_tasks_succeeded_total", "task=\"" + task + "\"");
         long start = System.nanoTime();
         CompletableFuture<Double> sending = CompletableFuture.supplyAsync(() -> {
@@ -238,7 +241,7 @@ public final class Bench {
         return reached >= count ? count / ((System.nanoTime() - start) / 1e9) : 0;
     }
 
-    private void roundtrips(Cluster.App api, int count, String suffix) throws Exception {
+    private void roundtrips(AppProcess api, int count, String suffix) throws Exception {
         List<Long> times = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             long start = System.nanoTime();
@@ -266,7 +269,7 @@ public final class Bench {
 
     private long busyRss = -1;
 
-    private double drain(Cluster.App worker, long size) throws Exception {
+    private double drain(AppProcess worker, long size) throws Exception {
         long start = System.nanoTime();
         long reached = awaitProgress(() -> {
             try {

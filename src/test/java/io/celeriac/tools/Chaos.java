@@ -15,6 +15,8 @@ import java.util.UUID;
 
 import com.rabbitmq.client.ConnectionFactory;
 
+import io.celeriac.testing.AppProcess;
+
 /**
  * scripts/chaos: sends N tracked tasks to a worker running as a separate process from the packaged jar, kills the
  * worker with SIGKILL and restarts it, restarts RabbitMQ, restarts Redis, waits for every result, then counts.
@@ -34,8 +36,8 @@ public final class Chaos {
 
     private void run(int tasks) throws Exception {
         try (Cluster cluster = new Cluster("chaos")) {
-            Cluster.App worker = cluster.start("worker", WORKER);
-            log("worker up (pid " + worker.process.pid() + ")");
+            AppProcess worker = cluster.start("worker", WORKER);
+            log("worker up (pid " + worker.pid() + ")");
             List<String> ids = new ArrayList<>();
             long started = System.nanoTime();
             ConnectionFactory factory = new ConnectionFactory();
@@ -51,7 +53,7 @@ public final class Chaos {
                         log("SIGKILL the worker");
                         worker.kill();
                         worker = cluster.start("worker", WORKER);
-                        log("worker up again (pid " + worker.process.pid() + ")");
+                        log("worker up again (pid " + worker.pid() + ")");
                     } else if (seq == 2 * tasks / 5) {
                         log("restarting RabbitMQ");
                         cluster.rabbitmq("stop");
