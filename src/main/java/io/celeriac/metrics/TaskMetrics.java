@@ -1,6 +1,8 @@
 package io.celeriac.metrics;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Singleton;
@@ -29,6 +31,8 @@ public class TaskMetrics {
     private final Queues queues;
     private final DelayedQueue delayed;
     private final RedisDataSource redis;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final AtomicLong ready = new AtomicLong();
     private final AtomicLong waiting = new AtomicLong();
     private final AtomicLong resultKeys = new AtomicLong();
@@ -61,13 +65,15 @@ public class TaskMetrics {
         counter("celeriac.tasks.retried", task).increment();
     }
 
+    // Looked up on every task: a registry lookup builds an id and tags each time, a map hit does not.
     private Counter counter(String name, String task) {
-        return Counter.builder(name).tag("task", task).register(registry);
+        return counters.computeIfAbsent(name + '\u0000' + task,
+                k -> Counter.builder(name).tag("task", task).register(registry));
     }
 
     private Timer runtime(String task) {
-        return Timer.builder("celeriac.tasks.runtime").tag("task", task).publishPercentileHistogram()
-                .register(registry);
+        return timers.computeIfAbsent(task, t -> Timer.builder("celeriac.tasks.runtime").tag("task", t)
+                .publishPercentileHistogram().register(registry));
     }
 
     @Scheduled(every = "5s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -40,47 +40,76 @@ public class ResultStore {
     static final int RECENT_KEPT = 500;
 
     /**
-     * Writes a record unless it is guarded and the stored one is already ready (so a stale STARTED or PROGRESS
-     * cannot overwrite a result), keeps the time the task started across later writes, indexes the task as recent,
-     * counts it, and publishes the change, atomically. Returns 1 when written.
+     * Shared by the scripts below. {@code write} stores a record unless it is guarded and the stored one is already
+     * ready (so a stale STARTED or PROGRESS cannot overwrite a result), keeps the time the task started across later
+     * writes, indexes the task as recent, counts it, and publishes the change. KEYS: the record, {@link #RECENT},
+     * {@link #STATS}, {@link #EVENTS}; ARGV 1-7: json, ttl ms, guarded, task id, now ms, recent kept, counted state.
      */
-    private static final LuaScript WRITE = new LuaScript("""
-            local json = ARGV[1]
-            local current = redis.call('GET', KEYS[1])
-            if current then
-              local ok, decoded = pcall(cjson.decode, current)
-              if ok then
-                local s = decoded['status']
-                if ARGV[3] == '1' and (s == 'SUCCESS' or s == 'FAILURE' or s == 'REVOKED') then
+    private static final String RECORDS = """
+            local function is_ready(status)
+              return status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED'
+            end
+            local function stored()
+              local current = redis.call('GET', KEYS[1])
+              if current then
+                local ok, decoded = pcall(cjson.decode, current)
+                if ok then return decoded end
+              end
+              return nil
+            end
+            local function write()
+              local json = ARGV[1]
+              local current = stored()
+              if current then
+                if ARGV[3] == '1' and is_ready(current['status']) then
                   return 0
                 end
-                local started = decoded['date_started']
+                local started = current['date_started']
                 if type(started) == 'string' then
                   json = string.gsub(json, '"date_started":null', '"date_started":"' .. started .. '"', 1)
                 end
               end
-            end
-            redis.call('SET', KEYS[1], json, 'PX', ARGV[2])
-            redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
-            redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
-            if ARGV[7] ~= '' then
-              redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
-            end
-            redis.call('PUBLISH', KEYS[4], json)
-            return 1
-            """);
-
-    private static final LuaScript FORGET_UNLESS_READY = new LuaScript("""
-            local current = redis.call('GET', KEYS[1])
-            if current then
-              local ok, decoded = pcall(cjson.decode, current)
-              if ok and (decoded['status'] == 'SUCCESS' or decoded['status'] == 'FAILURE' or decoded['status'] == 'REVOKED') then
-                return 0
+              redis.call('SET', KEYS[1], json, 'PX', ARGV[2])
+              redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
+              redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
+              if ARGV[7] ~= '' then
+                redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
               end
-              redis.call('DEL', KEYS[1])
+              redis.call('PUBLISH', KEYS[4], json)
               return 1
             end
-            return 0
+            """;
+
+    /** Writes a record ({@code write} above); returns 1 when written. */
+    private static final LuaScript WRITE = new LuaScript(RECORDS + "return write()\n");
+
+    /**
+     * A worker's one round trip before it runs a task: refuses when the revocation key (KEYS[5]) exists, or when the
+     * task already succeeded (ARGV[8] = '1': its result is kept, so a redelivery must not run it again), and otherwise
+     * writes STARTED (ARGV[9] = '1') the way {@code write} does.
+     */
+    private static final LuaScript BEGIN = new LuaScript(RECORDS + """
+            if redis.call('EXISTS', KEYS[5]) == 1 then
+              return 'revoked'
+            end
+            if ARGV[8] == '1' then
+              local current = stored()
+              if current and current['status'] == 'SUCCESS' then
+                return 'succeeded'
+              end
+            end
+            if ARGV[9] == '1' then
+              write()
+            end
+            return 'run'
+            """);
+
+    private static final LuaScript FORGET_UNLESS_READY = new LuaScript(RECORDS + """
+            local current = stored()
+            if current and is_ready(current['status']) then
+              return 0
+            end
+            return redis.call('DEL', KEYS[1])
             """);
 
     private final RedisDataSource redis;
@@ -105,8 +134,30 @@ public class ResultStore {
                 name, null), false);
     }
 
-    public void started(String taskId, String name, JsonNode meta) {
-        write(new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, now()), true);
+    /** What a worker may do with a task it received, as {@link #begin} finds it. */
+    public enum Begin {
+        /** Run it (and, when its result is kept, it is now STARTED). */
+        RUN,
+        /** Do not run it: the key that revokes it exists. */
+        REVOKED,
+        /** Do not run it: its kept result is already SUCCESS (a redelivery after the worker died before the ack). */
+        SUCCEEDED
+    }
+
+    /**
+     * A worker's check-in before running a task, in one round trip: refused when {@code revokedKey} exists or a kept
+     * result is already SUCCESS; otherwise the task is recorded as STARTED (on this worker, as {@code meta} says)
+     * when its result is kept.
+     */
+    public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey) {
+        TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, now());
+        var reply = BEGIN.run(redis, keys(taskId, revokedKey), writeArgs(started, true, resultKept ? "1" : "0",
+                resultKept ? "1" : "0"));
+        return switch (reply.toString()) {
+            case "revoked" -> Begin.REVOKED;
+            case "succeeded" -> Begin.SUCCEEDED;
+            default -> Begin.RUN;
+        };
     }
 
     /** A state of the task's own choosing (Celery's {@code update_state}), with its meta as the result. */
@@ -179,6 +230,18 @@ public class ResultStore {
     }
 
     private boolean write(TaskResult result, boolean guarded) {
+        var reply = WRITE.run(redis, keys(result.taskId()), writeArgs(result, guarded));
+        return reply != null && reply.toLong() == 1L;
+    }
+
+    private static List<String> keys(String taskId, String... more) {
+        List<String> keys = new java.util.ArrayList<>(List.of(key(taskId), RECENT, STATS, EVENTS));
+        keys.addAll(List.of(more));
+        return keys;
+    }
+
+    /** ARGV of {@code write}, then {@code more}. */
+    private String[] writeArgs(TaskResult result, boolean guarded, String... more) {
         String json;
         try {
             json = mapper.writeValueAsString(result);
@@ -190,10 +253,14 @@ public class ResultStore {
             case TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED, TaskState.RETRY -> result.status();
             default -> "";
         };
-        var reply = WRITE.run(redis, List.of(key(result.taskId()), RECENT, STATS, EVENTS), json,
-                Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0", result.taskId(),
-                Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted);
-        return reply != null && reply.toLong() == 1L;
+        String[] args = { json, Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0",
+                result.taskId(), Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted };
+        if (more.length == 0) {
+            return args;
+        }
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
     }
 
     private static String now() {

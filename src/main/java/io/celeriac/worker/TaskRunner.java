@@ -48,7 +48,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * Runs one task the way Flask's app context does for Celery: inside a request context of its own (so request-scoped
  * beans such as {@link TaskContext} and the Hibernate session belong to this task alone) and a transaction that
  * commits when the task returns and rolls back when it throws. Enforces its time limits, retries it when its policy
- * says so, and records the outcome in the result store.
+ * says so, and records the outcome in the result store (the {@link Worker} has recorded STARTED).
  */
 @ApplicationScoped
 public class TaskRunner {
@@ -107,6 +107,11 @@ public class TaskRunner {
         return true;
     }
 
+    /** Who runs tasks here, as a STARTED record's meta says it (Celery's {@code {pid, hostname}}). */
+    public JsonNode workerInfo() {
+        return workerInfo;
+    }
+
     public java.util.Set<String> runningIds() {
         return running.keySet();
     }
@@ -121,9 +126,6 @@ public class TaskRunner {
      */
     public void run(TaskDefinition task, TaskMessage message) {
         boolean tracked = !message.ignoreResult();
-        if (tracked) {
-            results.started(message.id(), task.name(), workerInfo);
-        }
         long start = System.nanoTime();
         Outcome outcome = execute(task, message);
         long millis = (System.nanoTime() - start) / 1_000_000;

@@ -3,7 +3,6 @@ package io.celeriac.worker;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -24,14 +23,11 @@ import io.celeriac.message.MalformedMessageException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.result.ResultStore;
-import io.celeriac.result.TaskResult;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskRegistry;
 import io.celeriac.task.UnknownTaskException;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.value.ValueCommands;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -61,14 +57,13 @@ public class Worker {
     private final Revocations revocations;
     private final CeleriacConfig config;
     private final Roles roles;
-    private final ValueCommands<String, String> values;
     private volatile long lastDelivery;
     /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
     private volatile boolean draining;
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
             WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
-            Roles roles, RedisDataSource redis) {
+            Roles roles) {
         this.codec = codec;
         this.registry = registry;
         this.runner = runner;
@@ -78,7 +73,6 @@ public class Worker {
         this.revocations = revocations;
         this.config = config;
         this.roles = roles;
-        this.values = redis.value(String.class);
     }
 
     /** When the last message reached this worker (epoch ms, 0 if none yet). */
@@ -132,18 +126,21 @@ public class Worker {
             results.revoked(task.id(), task.task(), "expired at " + expires.get());
             return;
         }
-        // One round trip for both checks: this runs for every message.
-        Map<String, String> state = values.mget(Revocations.key(task.id()), ResultStore.key(task.id()));
-        if (state.get(Revocations.key(task.id())) != null) {
-            LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
-            results.revoked(task.id(), task.task(), "revoked");
-            return;
-        }
-        if (!task.ignoreResult() && results.parse(task.id(), state.get(ResultStore.key(task.id())))
-                .filter(TaskResult::successful).isPresent()) {
-            // A redelivery (the worker died between storing the result and the ack): success is final.
-            LOG.infof("task %s[%s] already succeeded: not running it again", task.task(), task.id());
-            return;
+        // One round trip for the checks and the STARTED record: this runs for every message.
+        switch (results.begin(task.id(), task.task(), !task.ignoreResult(), runner.workerInfo(),
+                Revocations.key(task.id()))) {
+            case REVOKED -> {
+                LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
+                results.revoked(task.id(), task.task(), "revoked");
+                return;
+            }
+            case SUCCEEDED -> {
+                LOG.infof("task %s[%s] already succeeded: not running it again", task.task(), task.id());
+                return;
+            }
+            case RUN -> {
+                // on below
+            }
         }
         workers.started(task.id(), task.task());
         try {

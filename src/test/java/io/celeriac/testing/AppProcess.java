@@ -58,6 +58,11 @@ public final class AppProcess implements AutoCloseable {
         int port = LocalServer.freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
+        // For profiling and memory experiments: e.g. CELERIAC_APP_JAVA_OPTS="-XX:StartFlightRecording=filename=x.jfr".
+        String extra = System.getenv("CELERIAC_APP_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
         settings.forEach((k, v) -> {
             if (!k.startsWith("%")) {
                 command.add("-D" + k + "=" + v);
