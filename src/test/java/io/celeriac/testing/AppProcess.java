@@ -55,9 +55,16 @@ public final class AppProcess implements AutoCloseable {
     /** As {@link #start(String, Map)}, logging to {@code log}, appended to when {@code append}. */
     public static AppProcess start(String name, Map<String, String> settings, Path log, boolean append)
             throws IOException {
+        return start(name, settings, List.of(), log, append);
+    }
+
+    /** As {@link #start(String, Map, Path, boolean)}, with these options for the JVM. */
+    public static AppProcess start(String name, Map<String, String> settings, List<String> jvmOptions, Path log,
+            boolean append) throws IOException {
         int port = LocalServer.freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
+        command.addAll(jvmOptions);
         // For profiling and memory experiments: e.g. CELERIAC_APP_JAVA_OPTS="-XX:StartFlightRecording=filename=x.jfr".
         String extra = System.getenv("CELERIAC_APP_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {

@@ -57,6 +57,11 @@ final class Cluster implements AutoCloseable {
 
     /** Starts the packaged app against these servers, with these settings, and waits until it is ready. */
     AppProcess start(String name, Map<String, String> settings) throws Exception {
+        return start(name, settings, List.of());
+    }
+
+    /** As {@link #start(String, Map)}, with these options for the JVM. */
+    AppProcess start(String name, Map<String, String> settings, List<String> jvmOptions) throws Exception {
         Map<String, String> all = new HashMap<>(Map.of(
                 "celeriac.broker.host", "127.0.0.1",
                 "celeriac.broker.port", ports.get("rabbit"),
@@ -65,7 +70,7 @@ final class Cluster implements AutoCloseable {
                 "quarkus.datasource.username", "postgres",
                 "quarkus.log.level", "WARN"));
         all.putAll(settings);
-        AppProcess app = AppProcess.start(name, all, dir.resolve(name + ".log"), true);
+        AppProcess app = AppProcess.start(name, all, jvmOptions, dir.resolve(name + ".log"), true);
         // Whatever happens to the tool, its app processes go with it.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
