@@ -2,12 +2,15 @@ package io.celeriac.client;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -46,6 +49,8 @@ public class RabbitSender {
     private final Lane[] lanes = new Lane[LANES];
     private final AtomicInteger next = new AtomicInteger();
     private Connection connection;
+    /** Why the broker blocks this connection, while it does. */
+    private volatile String blocked;
 
     public RabbitSender(CeleriacConfig config) {
         this.config = config;
@@ -77,7 +82,11 @@ public class RabbitSender {
             // Reconnection is ours: the next send after a failure opens a new connection, so no send waits on a
             // recovery in progress.
             factory.setAutomaticRecoveryEnabled(false);
-            connection = factory.newConnection("celeriac-sender");
+            Connection opened = factory.newConnection("celeriac-sender");
+            // A resource alarm (memory, disk) stops the broker reading from publishers: fail sends at once meanwhile.
+            opened.addBlockedListener(reason -> blocked = reason, () -> blocked = null);
+            blocked = null;
+            connection = opened;
         }
         return connection;
     }
@@ -93,26 +102,42 @@ public class RabbitSender {
     /** A channel in confirm mode, with the sends it has not heard back about. */
     private final class Lane implements ConfirmListener {
 
+        private final ReentrantLock lock = new ReentrantLock();
         private Channel channel;
         private final ConcurrentNavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
         private final Map<String, Pending> byId = new ConcurrentHashMap<>();
 
         CompletableFuture<Void> publish(String exchange, String routingKey, String messageId,
                 AMQP.BasicProperties properties, byte[] body) {
-            Pending pending = new Pending(messageId);
-            synchronized (this) {
-                try {
-                    Channel open = channel();
-                    long seq = open.getNextPublishSeqNo();
-                    unconfirmed.put(seq, pending);
-                    byId.put(messageId, pending);
-                    pending.seq = seq;
-                    open.basicPublish(exchange, routingKey, true, properties, body);
-                } catch (IOException | TimeoutException | RuntimeException e) {
-                    forget(pending);
-                    dropChannel();
-                    pending.completeExceptionally(new IOException("the broker is unreachable: " + e.getMessage(), e));
+            Pending pending = new Pending(Objects.requireNonNull(messageId, "messageId"));
+            if (blocked != null) {
+                pending.completeExceptionally(new IOException("the broker blocks publishing: " + blocked));
+                return pending;
+            }
+            // A send never waits longer than the publish timeout, not even behind a write the broker stopped reading.
+            try {
+                if (!lock.tryLock(config.taskPublishTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                    pending.completeExceptionally(new IOException("the channel to the broker is busy"));
+                    return pending;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                pending.completeExceptionally(e);
+                return pending;
+            }
+            try {
+                Channel open = channel();
+                long seq = open.getNextPublishSeqNo();
+                unconfirmed.put(seq, pending);
+                byId.put(messageId, pending);
+                pending.seq = seq;
+                open.basicPublish(exchange, routingKey, true, properties, body);
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                forget(pending);
+                dropChannel();
+                pending.completeExceptionally(new IOException("the broker is unreachable: " + e.getMessage(), e));
+            } finally {
+                lock.unlock();
             }
             return pending;
         }
