@@ -37,8 +37,12 @@ import io.celeriac.testing.AppProcess;
 public final class Bench {
 
     static final int STALL_SECONDS = 15;
-    /** Sending threads in the api process for enqueue_api and the e2e phases. */
-    static final int SENDERS = 16;
+    /** Sending threads in the api process for enqueue_api and the e2e phases (--senders=N). */
+    private final int senders;
+    /** Tasks per timed enqueue and e2e phase (--tasks=N). */
+    private final int tasks;
+    /** The worker's concurrency (--concurrency=N). */
+    private final int concurrency;
     /** The JVM options the README gives for a worker on the JVM (a small heap, no C2 compiler). */
     static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-Xmx64m", "-Xss256k",
             "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m");
@@ -54,6 +58,14 @@ public final class Bench {
         quick = args.contains("--quick");
         full = args.contains("--full");
         both = !args.contains("--default-only");
+        senders = option(args, "--senders", 16);
+        tasks = option(args, "--tasks", quick ? 10_000 : 20_000);
+        concurrency = option(args, "--concurrency", 8);
+    }
+
+    private static int option(List<String> args, String name, int otherwise) {
+        return args.stream().filter(a -> a.startsWith(name + "=")).findFirst()
+                .map(a -> Integer.parseInt(a.substring(name.length() + 1))).orElse(otherwise);
     }
 
     public static void main(String[] args) throws Exception {
@@ -90,18 +102,19 @@ public final class Bench {
         AppProcess api = cluster.start("api" + suffix, apiSettings);
         // Every timed phase runs on warmed-up JVMs: the first seconds of a fresh one are spent compiling.
         enqueueApi(api, n(3_000, 10_000), "add");
-        print("enqueue_api_per_s" + suffix, enqueueApi(api, n(10_000, 20_000), "add"));
+        print("enqueue_api_per_s" + suffix, enqueueApi(api, tasks, "add"));
         fixedRateHttp(api, 1000, n(5, 10), suffix);
         purge(factory);
 
         Map<String, String> workerSettings = with(common, "celeriac.roles", "worker");
+        workerSettings.put("celeriac.worker.concurrency", String.valueOf(concurrency));
         AppProcess worker = cluster.start("worker" + suffix, workerSettings, WORKER_JVM);
         Thread.sleep(5000);
         print("worker_rss_idle_mb" + suffix, worker.rssMb());
-        e2e(api, worker, n(5_000, 10_000), "add");
-        double tracked = e2e(api, worker, n(10_000, 20_000), "add");
+        e2e(api, worker, Math.max(1, tasks / 2), "add");
+        double tracked = e2e(api, worker, tasks, "add");
         print("e2e_tracked_per_s" + suffix, tracked);
-        print("e2e_untracked_per_s" + suffix, e2e(api, worker, n(10_000, 20_000), "noop"));
+        print("e2e_untracked_per_s" + suffix, e2e(api, worker, tasks, "noop"));
         roundtrips(api, n(200, 1000), suffix);
 
         long[] backlogs = full ? new long[] { 100_000, 1_000_000 } : quick ? new long[] { 40_000 }
@@ -169,8 +182,8 @@ public final class Bench {
         }
     }
 
-    private static double enqueueApi(AppProcess api, int count, String task) throws Exception {
-        HttpResponse<String> r = api.postForm("/bench/enqueue", "count=" + count + "&threads=" + SENDERS + "&task=" + task);
+    private double enqueueApi(AppProcess api, int count, String task) throws Exception {
+        HttpResponse<String> r = api.postForm("/bench/enqueue", "count=" + count + "&threads=" + senders + "&task=" + task);
         if (r.statusCode() != 200) {
             throw new IllegalStateException("bench enqueue failed: " + r.body());
         }
