@@ -21,10 +21,10 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.queue.Queues;
 
 /**
  * Sends task messages over AMQP 0-9-1 with the RabbitMQ Java client and asynchronous publisher confirms: many
@@ -71,18 +71,8 @@ public class RabbitSender {
 
     private synchronized Connection connection() throws IOException, TimeoutException {
         if (connection == null || !connection.isOpen()) {
-            ConnectionFactory factory = new ConnectionFactory();
-            factory.setHost(config.broker().host());
-            factory.setPort(config.broker().port());
-            factory.setUsername(config.broker().username());
-            factory.setPassword(config.broker().password());
             int timeout = (int) Math.min(2000, config.taskPublishTimeout().toMillis());
-            factory.setConnectionTimeout(timeout);
-            factory.setHandshakeTimeout(timeout);
-            // Reconnection is ours: the next send after a failure opens a new connection, so no send waits on a
-            // recovery in progress.
-            factory.setAutomaticRecoveryEnabled(false);
-            Connection opened = factory.newConnection("celeriac-sender");
+            Connection opened = Queues.connectionFactory(config.broker(), timeout).newConnection("celeriac-sender");
             // A resource alarm (memory, disk) stops the broker reading from publishers: fail sends at once meanwhile.
             opened.addBlockedListener(reason -> blocked = reason, () -> blocked = null);
             blocked = null;

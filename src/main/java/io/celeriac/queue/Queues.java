@@ -82,17 +82,25 @@ public class Queues {
 
     private Connection connection() throws IOException, TimeoutException {
         if (connection == null || !connection.isOpen()) {
-            ConnectionFactory factory = new ConnectionFactory();
-            factory.setHost(config.broker().host());
-            factory.setPort(config.broker().port());
-            factory.setUsername(config.broker().username());
-            factory.setPassword(config.broker().password());
-            factory.setConnectionTimeout(2000);
-            factory.setHandshakeTimeout(2000);
-            factory.setAutomaticRecoveryEnabled(false);
-            connection = factory.newConnection("celeriac-queues");
+            connection = connectionFactory(config.broker(), 2000).newConnection("celeriac-queues");
         }
         return connection;
+    }
+
+    /**
+     * Connections to the broker as {@code celeriac.broker.*} says, giving up after {@code timeoutMillis}. Recovery is
+     * the caller's: each reopens its connection on next use, so nothing waits on a recovery in progress.
+     */
+    public static ConnectionFactory connectionFactory(CeleriacConfig.Broker broker, int timeoutMillis) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(broker.host());
+        factory.setPort(broker.port());
+        factory.setUsername(broker.username());
+        factory.setPassword(broker.password());
+        factory.setConnectionTimeout(timeoutMillis);
+        factory.setHandshakeTimeout(timeoutMillis);
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory;
     }
 
     @PreDestroy
