@@ -150,9 +150,15 @@ public class ResultStore {
      * when its result is kept.
      */
     public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey) {
-        TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, now());
-        var reply = BEGIN.run(redis, keys(taskId, revokedKey), writeArgs(started, true, resultKept ? "1" : "0",
-                resultKept ? "1" : "0"));
+        String[] args;
+        if (resultKept) {
+            TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, now());
+            args = writeArgs(started, true, "1", "1");
+        } else {
+            // Nothing is written for an ignored result: the record's ARGV stay empty, not encoded for nothing.
+            args = new String[] { "", "", "", "", "", "", "", "0", "0" };
+        }
+        var reply = BEGIN.run(redis, keys(taskId, revokedKey), args);
         return switch (reply.toString()) {
             case "revoked" -> Begin.REVOKED;
             case "succeeded" -> Begin.SUCCEEDED;
