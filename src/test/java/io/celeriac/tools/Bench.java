@@ -1,8 +1,5 @@
 package io.celeriac.tools;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,12 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import com.rabbitmq.client.Channel;
@@ -43,9 +36,8 @@ public final class Bench {
     private final int tasks;
     /** The worker's concurrency (--concurrency=N). */
     private final int concurrency;
-    /** The JVM options the README gives for a worker on the JVM (a small heap, no C2 compiler). */
-    static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-Xmx64m", "-Xss256k",
-            "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m");
+    /** The JVM options the README gives for a worker on the JVM (a small heap and small stacks). */
+    static final List<String> WORKER_JVM = List.of("-XX:+UseSerialGC", "-Xmx64m", "-Xss256k");
     /** A fresh worker compiles for about this long; drain rates are taken after it. */
     static final long WARM_UP_NANOS = 10_000_000_000L;
 
@@ -192,62 +184,19 @@ public final class Bench {
     }
 
     /**
-     * A fixed rate of POST /tasks/add; latency counted from each request's scheduled time (no coordinated omission).
-     * The same load runs for 5 s first, uncounted, to warm both JVMs and the connection pool.
+     * A fixed rate of POST /tasks/add ({@link FixedRateLoad}); the same load runs for 5 s first, uncounted, to warm
+     * both JVMs and the connections.
      */
     private void fixedRateHttp(AppProcess api, int perSecond, int seconds, String suffix) throws Exception {
-        fixedRateHttp(api, perSecond, 5, suffix, false);
-        fixedRateHttp(api, perSecond, seconds, suffix, true);
-    }
-
-    private void fixedRateHttp(AppProcess api, int perSecond, int seconds, String suffix, boolean report)
-            throws Exception {
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-        AtomicLong failures = new AtomicLong();
-        List<CompletableFuture<?>> all = Collections.synchronizedList(new ArrayList<>());
-        HttpRequest.Builder add = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port()
-                + "/tasks/add"))
-                .header("content-type", "application/x-www-form-urlencoded");
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
-        long total = (long) perSecond * seconds;
-        long periodNanos = 1_000_000_000L / perSecond;
-        long start = System.nanoTime();
-        AtomicLong issued = new AtomicLong();
-        CountDownLatch scheduled = new CountDownLatch(1);
-        ticker.scheduleAtFixedRate(() -> {
-            long i = issued.getAndIncrement();
-            if (i >= total) {
-                scheduled.countDown();
-                return;
-            }
-            long due = start + i * periodNanos;
-            all.add(http.sendAsync(add.POST(HttpRequest.BodyPublishers.ofString("a=" + i + "&b=1")).build(),
-                    HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                        if (e != null || r.statusCode() != 200) {
-                            if (failures.incrementAndGet() == 1) {
-                                System.out.println("[bench] first failed request: "
-                                        + (e != null ? e.toString() : "HTTP " + r.statusCode()));
-                            }
-                        } else {
-                            latencies.add(System.nanoTime() - due);
-                        }
-                    }));
-        }, 0, periodNanos, TimeUnit.NANOSECONDS);
-        scheduled.await(seconds + 30L, TimeUnit.SECONDS);
-        ticker.shutdownNow();
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        if (!report) {
-            return;
-        }
-        List<Long> sorted = new ArrayList<>(latencies);
-        Collections.sort(sorted);
-        print("enqueue_http_per_s" + suffix, sorted.size() / elapsed);
-        print("enqueue_http_p50_ms" + suffix, percentile(sorted, 50));
-        print("enqueue_http_p99_ms" + suffix, percentile(sorted, 99));
-        if (failures.get() > 0) {
-            print("enqueue_http_failures" + suffix, failures.get());
+        FixedRateLoad load = new FixedRateLoad(api.port(), "/tasks/add", i -> "a=" + i + "&b=1", 64);
+        load.run(perSecond, 5);
+        FixedRateLoad.Result result = load.run(perSecond, seconds);
+        print("enqueue_http_per_s" + suffix, result.sortedLatencyNanos().size() / result.seconds());
+        print("enqueue_http_p50_ms" + suffix, percentile(result.sortedLatencyNanos(), 50));
+        print("enqueue_http_p99_ms" + suffix, percentile(result.sortedLatencyNanos(), 99));
+        if (result.failures() > 0) {
+            print("enqueue_http_failures" + suffix, result.failures());
+            System.out.println("[bench] first failed request: " + result.firstFailure());
         }
     }
 
