@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
@@ -31,10 +33,7 @@ public final class LuaScript {
 
     /** Runs the script with {@code keys} as KEYS and {@code args} as ARGV. */
     public Response run(RedisDataSource redis, List<String> keys, String... args) {
-        List<String> rest = new ArrayList<>(keys.size() + args.length + 1);
-        rest.add(Integer.toString(keys.size()));
-        rest.addAll(keys);
-        rest.addAll(List.of(args));
+        List<String> rest = arguments(keys, args);
         try {
             return redis.execute("EVALSHA", prepend(sha, rest));
         } catch (RuntimeException e) {
@@ -43,6 +42,25 @@ public final class LuaScript {
             }
             throw e;
         }
+    }
+
+    /**
+     * As {@link #run}, without holding the calling thread: the reply is handled on the Redis client's event loop,
+     * which is what a worker wants for the write after a task, the last step before the ack.
+     */
+    public Uni<Response> runLater(ReactiveRedisDataSource redis, List<String> keys, String... args) {
+        List<String> rest = arguments(keys, args);
+        return redis.execute("EVALSHA", prepend(sha, rest))
+                .onFailure(e -> String.valueOf(e.getMessage()).contains("NOSCRIPT"))
+                .recoverWithUni(() -> redis.execute("EVAL", prepend(text, rest)));
+    }
+
+    private static List<String> arguments(List<String> keys, String... args) {
+        List<String> rest = new ArrayList<>(keys.size() + args.length + 1);
+        rest.add(Integer.toString(keys.size()));
+        rest.addAll(keys);
+        rest.addAll(List.of(args));
+        return rest;
     }
 
     private static String[] prepend(String first, List<String> rest) {

@@ -19,6 +19,7 @@ import io.celeriac.config.CeleriacConfig;
 import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Task states and results in Redis, under Celery's keys ({@code celery-task-meta-<id>}), each with a TTL
@@ -176,8 +177,20 @@ public class ResultStore {
     }
 
     public void succeeded(String taskId, String name, JsonNode value) {
-        write(new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(), now(), taskId, name, null),
-                true);
+        write(success(taskId, name, value), true);
+    }
+
+    /**
+     * As {@link #succeeded}, completing when Redis has it: a worker's thread does not wait for the reply, and the ack
+     * follows it on the event loop.
+     */
+    public Uni<Void> succeededLater(String taskId, String name, JsonNode value) {
+        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success(taskId, name, value), true))
+                .replaceWithVoid();
+    }
+
+    private TaskResult success(String taskId, String name, JsonNode value) {
+        return new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(), now(), taskId, name, null);
     }
 
     public void failed(String taskId, String name, Throwable error) {
@@ -212,6 +225,11 @@ public class ResultStore {
      */
     public void forget(String taskId) {
         FORGET_UNLESS_READY.run(redis, List.of(key(taskId)));
+    }
+
+    /** As {@link #forget}, completing when Redis has done it (see {@link #succeededLater}). */
+    public Uni<Void> forgetLater(String taskId) {
+        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId))).replaceWithVoid();
     }
 
     /** Drops a task's record whatever its state: only for a task sent again on purpose (a requeued dead letter). */

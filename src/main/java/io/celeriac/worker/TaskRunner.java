@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -121,10 +123,11 @@ public class TaskRunner {
 
     /**
      * Runs the task and stores its outcome. A failure of the task itself is an outcome, not an exception; what
-     * escapes is a failure to record the outcome or to send a retry (Redis or the broker is down), which the caller
-     * must not ack.
+     * escapes (or fails the returned stage) is a failure to record the outcome or to send a retry (Redis or the broker
+     * is down), which the caller must not ack. The common outcome, success, is written without holding this thread:
+     * the stage completes when Redis has it.
      */
-    public void run(TaskDefinition task, TaskMessage message) {
+    public CompletionStage<Void> run(TaskDefinition task, TaskMessage message) {
         boolean tracked = !message.ignoreResult();
         long start = System.nanoTime();
         Outcome outcome = execute(task, message);
@@ -132,14 +135,11 @@ public class TaskRunner {
         if (outcome.error() == null) {
             LOG.debugf("task %s[%s] succeeded in %d ms", task.name(), message.id(), millis);
             metrics.succeeded(task.name(), Duration.ofMillis(millis));
-            if (tracked) {
-                results.succeeded(message.id(), task.name(), outcome.value());
-            } else {
-                results.forget(message.id());
-            }
-            return;
+            return (tracked ? results.succeededLater(message.id(), task.name(), outcome.value())
+                    : results.forgetLater(message.id())).subscribeAsCompletionStage();
         }
         failed(task, message, outcome.error(), tracked, millis);
+        return CompletableFuture.completedFuture(null);
     }
 
     private void failed(TaskDefinition task, TaskMessage message, Throwable error, boolean tracked, long millis) {

@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -57,6 +60,7 @@ public class Worker {
     private final Revocations revocations;
     private final CeleriacConfig config;
     private final Roles roles;
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
     private volatile long lastDelivery;
     /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
     private volatile boolean draining;
@@ -90,26 +94,44 @@ public class Worker {
             return message.nack(new IllegalStateException("worker shutting down"),
                     Metadata.of(new RabbitMQRejectMetadata(true)));
         }
+        CompletionStage<Void> stored;
         try {
-            handle(message.getPayload());
+            stored = handle(message.getPayload());
         } catch (RuntimeException e) {
-            // Redis or the broker failed us: put the message back rather than lose the task (AMQP 0-9-1 requeues; the
-            // AMQP 1.0 connector applies its failure strategy). A pause keeps an outage from becoming a hot loop.
-            LOG.errorf("could not process a task message, returning it to the broker: %s", e.toString());
             pause(1000);
-            return message.nack(e, Metadata.of(new RabbitMQRejectMetadata(true)));
+            return putBack(message, e);
         }
-        return message.ack();
+        // The ack follows the stored outcome on the event loop; this thread is free for the next task already.
+        return stored.handle((done, failure) -> failure == null ? message.ack() : putBackLater(message, failure))
+                .thenCompose(next -> next);
     }
 
-    private void handle(Object payload) {
+    /**
+     * Redis or the broker failed us: the message goes back rather than the task being lost (AMQP 0-9-1 requeues; the
+     * AMQP 1.0 connector applies its failure strategy). The caller pauses first, so an outage is not a hot loop.
+     */
+    private static CompletionStage<Void> putBack(Message<?> message, Throwable failure) {
+        LOG.errorf("could not process a task message, returning it to the broker: %s", failure.toString());
+        return message.nack(failure, Metadata.of(new RabbitMQRejectMetadata(true)));
+    }
+
+    /** As {@link #putBack}, from the event loop: the pause holds the message (and its prefetch slot), no thread. */
+    private static CompletionStage<Void> putBackLater(Message<?> message, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        return CompletableFuture.runAsync(() -> {
+        }, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)).thenCompose(paused -> putBack(message, cause));
+    }
+
+    /** Handles one message; the stage completes once its outcome is stored. */
+    private CompletionStage<Void> handle(Object payload) {
         TaskMessage task;
         try {
             task = codec.decode(payload);
         } catch (MalformedMessageException e) {
             LOG.errorf("dead-lettered a malformed task message: %s", e.getMessage());
             deadLetters.add(null, null, "malformed: " + e.getMessage(), raw(payload));
-            return;
+            return DONE;
         }
         Optional<TaskDefinition> definition = registry.find(task.task());
         if (definition.isEmpty()) {
@@ -118,13 +140,13 @@ public class Worker {
             // The sender may be waiting on this id: say why it will never run.
             results.failed(task.id(), task.task(), unknown);
             deadLetters.add(task.id(), task.task(), unknown.getMessage(), raw(payload));
-            return;
+            return DONE;
         }
         Optional<Instant> expires = task.expiresInstant();
         if (expires.isPresent() && expires.get().isBefore(Instant.now())) {
             LOG.infof("task %s[%s] expired at %s before it could start", task.task(), task.id(), expires.get());
             results.revoked(task.id(), task.task(), "expired at " + expires.get());
-            return;
+            return DONE;
         }
         // One round trip for the checks and the STARTED record: this runs for every message.
         switch (results.begin(task.id(), task.task(), !task.ignoreResult(), runner.workerInfo(),
@@ -132,22 +154,26 @@ public class Worker {
             case REVOKED -> {
                 LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
                 results.revoked(task.id(), task.task(), "revoked");
-                return;
+                return DONE;
             }
             case SUCCEEDED -> {
                 LOG.infof("task %s[%s] already succeeded: not running it again", task.task(), task.id());
-                return;
+                return DONE;
             }
             case RUN -> {
                 // on below
             }
         }
+        // Active until its outcome is stored: a draining worker waits for that, not only for the task's return.
         workers.started(task.id(), task.task());
+        CompletionStage<Void> stored;
         try {
-            runner.run(definition.get(), task);
-        } finally {
+            stored = runner.run(definition.get(), task);
+        } catch (RuntimeException e) {
             workers.finished(task.id());
+            throw e;
         }
+        return stored.whenComplete((done, failure) -> workers.finished(task.id()));
     }
 
     /** Interrupts running tasks that were revoked since they started. */

@@ -72,6 +72,14 @@ public class ReliabilityTasks {
         }
     }
 
+    /** Counts its runs under {@code key}, sleeps, and returns which run it was. */
+    @Task(name = "counted_sleeper", result = Task.Result.KEEP)
+    public int countedSleeper(String key, long millis) throws InterruptedException {
+        int run = attempts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        Thread.sleep(millis);
+        return run;
+    }
+
     /** Ignores interrupts: only the hard time limit can end it. */
     @Task(name = "stubborn", result = Task.Result.KEEP, timeLimit = "1s")
     public String stubborn(long millis) {

@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.celeriac.client.TaskClient;
 import io.celeriac.testing.BrokerAndRedis;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
 /**
@@ -23,6 +28,12 @@ class ServerRestartTest {
 
     @BrokerAndRedis.Settings
     Map<String, String> servers;
+
+    @Inject
+    TaskClient tasks;
+
+    @Inject
+    ReliabilityTasks reliability;
 
     private static Response add(int a, int b) {
         return given().formParams(Map.of("a", a, "b", b)).post("/tasks/add");
@@ -68,5 +79,27 @@ class ServerRestartTest {
         String id = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> add(30, 12), r -> r.statusCode() == 200).path("result_id");
         assertEquals(42, sum(id));
+    }
+
+    @Test
+    void aTaskWhoseOutcomeCannotBeStoredGoesBackAndItsResultLandsOnceRedisIsBack() throws InterruptedException {
+        String key = UUID.randomUUID().toString();
+        String id = tasks.delay("counted_sleeper", key, 1500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> reliability.attempts(key) == 1);
+        BrokerAndRedis.redis(servers, "stop");
+        try {
+            // The run ends while Redis is down: its SUCCESS cannot be written, so its message must not be acked.
+            Thread.sleep(3000);
+        } finally {
+            BrokerAndRedis.redis(servers, "start");
+        }
+        // Until Redis is up and the task has run again, the status answers 503, 404 (a Redis without its data) or
+        // STARTED.
+        JsonPath result = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> given().get("/tasks/result/{id}", id).jsonPath(),
+                        r -> Boolean.TRUE.equals(r.get("ready")));
+        assertTrue(result.getBoolean("successful"), result.prettify());
+        assertTrue(reliability.attempts(key) >= 2, "the task ran again after its first outcome was lost");
+        assertEquals(reliability.attempts(key), result.getInt("value"), "the stored result is the last run's");
     }
 }
