@@ -89,10 +89,10 @@ public class Worker {
     public CompletionStage<Void> receive(Message<?> message) {
         lastDelivery = System.currentTimeMillis();
         if (draining) {
-            // Neither acked nor run: the broker redelivers it to another worker once this one disconnects.
-            pause(config.worker().shutdownGrace().toMillis() + 60_000);
-            return message.nack(new IllegalStateException("worker shutting down"),
-                    Metadata.of(new RabbitMQRejectMetadata(true)));
+            // Neither run nor settled, and no thread held (a held thread kept the process alive long after its drain):
+            // the broker redelivers the message to another worker once this one's connection closes. A nack would
+            // requeue it to this still-subscribed consumer at once, over and over.
+            return new CompletableFuture<>();
         }
         CompletionStage<Void> stored;
         try {

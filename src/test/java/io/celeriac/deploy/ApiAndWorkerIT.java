@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,7 @@ class ApiAndWorkerIT {
 
     @Test
     void anApiAndASeparateWorkerRunTheSeedFlowAndQueuedTasksWaitForAWorker() throws Exception {
+        List<String> arrivedWhileDraining = new ArrayList<>();
         try (AppProcess worker = startWorker()) {
             HttpResponse<String> api = worker.get("/tasks/result/anything");
             assertEquals(404, api.statusCode(), "a worker-only instance serves no application endpoint");
@@ -88,7 +90,15 @@ class ApiAndWorkerIT {
             String running = given().formParam("total", 3).post("/tasks/process").then().statusCode(200)
                     .extract().path("result_id");
             await().atMost(Duration.ofSeconds(10)).until(() -> "PROGRESS".equals(result(running).getString("state")));
+            long stopping = System.nanoTime();
+            worker.terminate();
+            // Tasks that reach the worker while it drains are not run there, and do not hold up its exit.
+            for (int i = 0; i < 20; i++) {
+                arrivedWhileDraining.add(add(i, 1000));
+            }
             worker.close();
+            long stopMillis = (System.nanoTime() - stopping) / 1_000_000;
+            assertTrue(stopMillis < 15_000, "the worker took " + stopMillis + " ms to stop after SIGTERM");
             JsonPath finished = result(running);
             assertEquals("SUCCESS", finished.getString("state"), "the running task finished during the shutdown");
             assertEquals(Map.of("current", 3, "total", 3), finished.getMap("value"));
@@ -104,6 +114,10 @@ class ApiAndWorkerIT {
             JsonPath done = awaitReady(queued);
             assertTrue(done.getBoolean("successful"));
             assertEquals(42, done.getInt("value"));
+            for (int i = 0; i < arrivedWhileDraining.size(); i++) {
+                assertEquals(i + 1000, awaitReady(arrivedWhileDraining.get(i)).getInt("value"),
+                        "a task sent while the last worker drained ran on the next one");
+            }
         }
     }
 }

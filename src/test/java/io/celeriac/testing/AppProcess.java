@@ -149,7 +149,12 @@ public final class AppProcess implements AutoCloseable {
         return sum;
     }
 
-    /** Stops it the way an orchestrator does: SIGTERM, then wait. */
+    /** Sends SIGTERM and returns at once; {@link #close} waits. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Stops it the way an orchestrator does: SIGTERM, then wait (30 s, then SIGKILL). */
     @Override
     public void close() throws InterruptedException {
         if (!process.isAlive()) {
