@@ -176,21 +176,14 @@ public class ResultStore {
         return write(new TaskResult(state, meta, null, null, null, taskId, name, null), true);
     }
 
-    public void succeeded(String taskId, String name, JsonNode value) {
-        write(success(taskId, name, value), true);
-    }
-
     /**
-     * As {@link #succeeded}, completing when Redis has it: a worker's thread does not wait for the reply, and the ack
-     * follows it on the event loop.
+     * SUCCESS with the task's return value, completing when Redis has it: a worker's thread does not wait for the
+     * reply, and the ack follows it on the event loop.
      */
     public Uni<Void> succeededLater(String taskId, String name, JsonNode value) {
-        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success(taskId, name, value), true))
-                .replaceWithVoid();
-    }
-
-    private TaskResult success(String taskId, String name, JsonNode value) {
-        return new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(), now(), taskId, name, null);
+        TaskResult success = new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(), now(), taskId,
+                name, null);
+        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success, true)).replaceWithVoid();
     }
 
     public void failed(String taskId, String name, Throwable error) {

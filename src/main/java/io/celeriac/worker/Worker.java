@@ -50,6 +50,7 @@ public class Worker {
 
     public static final String CHANNEL = "celeriac-receive";
     private static final Logger LOG = Logger.getLogger(Worker.class);
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final TaskMessageCodec codec;
     private final TaskRegistry registry;
@@ -60,7 +61,6 @@ public class Worker {
     private final Revocations revocations;
     private final CeleriacConfig config;
     private final Roles roles;
-    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
     private volatile long lastDelivery;
     /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
     private volatile boolean draining;
