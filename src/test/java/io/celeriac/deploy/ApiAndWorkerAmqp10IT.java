@@ -1,0 +1,21 @@
+package io.celeriac.deploy;
+
+import io.celeriac.testing.Postgres;
+import io.celeriac.testing.Settings;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+/** The api and a separate worker over AMQP 1.0 (RabbitMQ's plugin): the same behaviour, shutdown included. */
+@QuarkusIntegrationTest
+@QuarkusTestResource(value = Postgres.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = Settings.class, restrictToAnnotatedClass = true, initArgs = {
+        @ResourceArg(name = "celeriac.roles", value = "api"),
+        @ResourceArg(name = "celeriac.connector", value = "smallrye-amqp") })
+class ApiAndWorkerAmqp10IT extends ApiAndWorkerContract {
+
+    @Override
+    String connector() {
+        return "smallrye-amqp";
+    }
+}
