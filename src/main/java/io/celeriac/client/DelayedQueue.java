@@ -1,34 +1,65 @@
 package io.celeriac.client;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.celeriac.config.CeleriacConfig;
+import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.message.MalformedMessageException;
+import io.celeriac.message.TaskIds;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.result.ResultStore;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.ScanArgs;
+import io.quarkus.redis.datasource.sortedset.ScoredValue;
+import io.quarkus.redis.datasource.sortedset.ZScanCursor;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
  * Tasks with an eta (countdown, retry backoff) wait here, in Redis, not in a worker's memory and not in the broker
- * (where a long wait would meet RabbitMQ's consumer timeout or Redis-broker visibility timeouts, celery #7009). Every
- * instance promotes due tasks to the broker; a promotion is claimed by pushing the task's score a lease into the
- * future, so an instance that dies while promoting leaves the task to be promoted again, not lost.
+ * (where a long wait would meet RabbitMQ's consumer timeout or Redis-broker visibility timeouts, celery #7009).
+ * <p>
+ * Each send is its own entry, under an id of its own, not under the task's id: one task id can wait more than once
+ * (a caller's chosen id sent twice, a send while a retry of that id waits), and keyed by task id the later send
+ * would silently replace the earlier one.
+ * <p>
+ * Every instance promotes due entries to the broker; a promotion is claimed by pushing the entry's score a lease into
+ * the future, so an instance that dies while promoting leaves the entry to be promoted again, not lost. The lease
+ * must outlast the slowest promotion of a claimed batch, or another instance re-claims entries still being sent and
+ * sends them again; so batches are small and the lease is sized from {@code celeriac.task-publish-timeout}. A send
+ * that fails ends the round: the broker is likely down, and claiming more would only hold more tasks back.
+ * <p>
+ * An entry whose message cannot be read is dead-lettered, not dropped, so its task is neither lost without a trace
+ * nor retried forever.
  */
 @Singleton
 public class DelayedQueue {
 
     private static final Logger LOG = Logger.getLogger(DelayedQueue.class);
+    /** Entry ids scored by due time (epoch ms), or by the end of a promotion's lease while claimed. */
     static final String INDEX = "celeriac-delayed";
+    /** Entry id to the task message, as JSON. */
     static final String MESSAGES = "celeriac-delayed-messages";
-    static final long PROMOTION_LEASE_MS = 30_000;
-    private static final int BATCH = 200;
+    private static final List<String> KEYS = List.of(INDEX, MESSAGES);
+    /** Small, so that a batch sent at the publish timeout's worst still fits well inside a lease. */
+    static final int BATCH = 20;
+    /** Slack past the batch's sending budget: the last send may start just inside it, Redis replies take time. */
+    private static final long LEASE_MARGIN_MS = 30_000;
+    /** An entry id is {@code <task id>:<random UUID>}: unique per send, and the task id is still known from it alone. */
+    private static final char SEPARATOR = ':';
+    private static final int SUFFIX_LENGTH = 1 + 36;
 
     private static final LuaScript ADD = new LuaScript("""
             redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
@@ -36,7 +67,7 @@ public class DelayedQueue {
             return 1
             """);
 
-    /** Claims up to ARGV[3] due tasks (score <= ARGV[1]) by moving their score to ARGV[2]; returns id, body pairs. */
+    /** Claims up to ARGV[3] due entries (score <= ARGV[1]) by moving their score to ARGV[2]; returns id, body pairs. */
     private static final LuaScript CLAIM = new LuaScript("""
             local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
             local out = {}
@@ -50,8 +81,8 @@ public class DelayedQueue {
             """);
 
     /**
-     * Removes a promoted task, unless it was added again meanwhile: a retry reuses the task's id, and a fast worker can
-     * run the promoted message and schedule its retry before this removal comes.
+     * Removes a promoted entry while this instance's claim on it holds: once the lease has run out and another
+     * instance has claimed the entry, that instance sends it and removes it.
      */
     private static final LuaScript REMOVE = new LuaScript("""
             if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1])) == tonumber(ARGV[2]) then
@@ -65,21 +96,52 @@ public class DelayedQueue {
     private final RedisDataSource redis;
     private final TaskMessageCodec codec;
     private final Publisher publisher;
+    private final DeadLetters deadLetters;
+    private final ResultStore results;
+    /** How long a round may go on starting sends: every send of a full batch at the publish timeout. */
+    private final long sendingBudgetMs;
+    /** The budget, one more send that started just inside it, and the margin. */
+    private final long leaseMs;
 
-    public DelayedQueue(RedisDataSource redis, TaskMessageCodec codec, Publisher publisher) {
+    public DelayedQueue(RedisDataSource redis, TaskMessageCodec codec, Publisher publisher, DeadLetters deadLetters,
+            ResultStore results, CeleriacConfig config) {
+        this.results = results;
         this.redis = redis;
         this.codec = codec;
         this.publisher = publisher;
+        this.deadLetters = deadLetters;
+        long publishTimeoutMs = config.taskPublishTimeout().toMillis();
+        this.sendingBudgetMs = BATCH * publishTimeoutMs;
+        this.leaseMs = sendingBudgetMs + publishTimeoutMs + LEASE_MARGIN_MS;
     }
 
     public void add(TaskMessage message, Instant eta) {
-        ADD.run(redis, List.of(INDEX, MESSAGES), message.id(), Long.toString(eta.toEpochMilli()),
-                new String(codec.encode(message), java.nio.charset.StandardCharsets.UTF_8));
+        ADD.run(redis, KEYS, entryId(message.id()), Long.toString(eta.toEpochMilli()),
+                new String(codec.encode(message), StandardCharsets.UTF_8));
     }
 
-    /** How many tasks wait for their eta. */
+    /** How many tasks wait for their eta (a task id that waits twice counts twice). */
     public long size() {
         return redis.sortedSet(String.class).zcard(INDEX);
+    }
+
+    /**
+     * How many sends of task {@code taskId} wait here, claimed ones included. It scans the queue, so it is for
+     * inspection and tests, not for a hot path.
+     */
+    public long waiting(String taskId) {
+        ZScanCursor<String> cursor = redis.sortedSet(String.class).zscan(INDEX,
+                new ScanArgs().match(glob(taskId) + SEPARATOR + "*").count(500));
+        // A scan may return an entry twice (while Redis rehashes): count distinct ones.
+        Set<String> entries = new HashSet<>();
+        while (cursor.hasNext()) {
+            for (ScoredValue<String> entry : cursor.next()) {
+                if (taskId.equals(taskIdOf(entry.value()))) {
+                    entries.add(entry.value());
+                }
+            }
+        }
+        return entries.size();
     }
 
     // Delayed past start-up so the first runs do not race the creation of the Redis client.
@@ -87,38 +149,102 @@ public class DelayedQueue {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void promoteDue() {
         try {
-            while (promote(Instant.now()) == BATCH) {
-                // a full batch: more may be due
+            while (promote(Instant.now())) {
+                // a full batch went out: more may be due
             }
         } catch (RuntimeException e) {
             LOG.warnf("could not promote delayed tasks: %s", e.toString());
         }
     }
 
-    /** Sends the tasks due at {@code now} to the broker; returns how many were claimed. */
-    int promote(Instant now) {
-        String claimScore = Long.toString(now.toEpochMilli() + PROMOTION_LEASE_MS);
-        Response claimed = CLAIM.run(redis, List.of(INDEX, MESSAGES), Long.toString(now.toEpochMilli()), claimScore,
+    /**
+     * Claims a batch of the entries due at {@code now} and sends them to the broker; true when a full batch went
+     * out, so more may be due. Entries it claimed but did not send stay claimed, and are promoted again once the
+     * lease runs out.
+     */
+    boolean promote(Instant now) {
+        long started = System.nanoTime();
+        String claimScore = Long.toString(now.toEpochMilli() + leaseMs);
+        Response claimed = CLAIM.run(redis, KEYS, Long.toString(now.toEpochMilli()), claimScore,
                 Integer.toString(BATCH));
-        List<String> pairs = new java.util.ArrayList<>();
+        List<String> pairs = new ArrayList<>();
         for (Response item : claimed) {
             pairs.add(item.toString());
         }
-        for (int i = 0; i + 1 < pairs.size(); i += 2) {
-            String id = pairs.get(i);
-            String body = pairs.get(i + 1);
-            try {
-                publisher.publish(codec.decode(body));
-            } catch (MalformedMessageException e) {
-                LOG.errorf("dropping unreadable delayed task %s: %s", id, e.getMessage());
-            } catch (TaskSendException e) {
-                // Stays claimed; promoted again once the lease runs out.
-                LOG.warnf("could not promote delayed task %s, will retry: %s", id, e.getMessage());
-                return pairs.size() / 2;
+        int entries = pairs.size() / 2;
+        for (int i = 0; i < entries; i++) {
+            String entry = pairs.get(2 * i);
+            String body = pairs.get(2 * i + 1);
+            long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+            if (elapsedMs > sendingBudgetMs) {
+                // Starting another send could outlast the lease, and another instance would send the rest again.
+                LOG.warnf("promoting delayed tasks is slow (%d of %d done in %d ms): the rest go once their lease "
+                        + "runs out, in %d s", i, entries, elapsedMs, leaseMs / 1000);
+                return false;
             }
-            REMOVE.run(redis, List.of(INDEX, MESSAGES), id, claimScore);
-            LOG.debugf("promoted delayed task %s", id);
+            TaskMessage message;
+            try {
+                message = codec.decode(body);
+            } catch (MalformedMessageException e) {
+                // Dead-lettered before it is removed: should the dead letter fail, the entry stays, claimed.
+                String taskId = taskIdOf(entry);
+                if (TaskIds.valid(taskId)) {
+                    // Its sender may be waiting on the id: say why it will never run.
+                    results.failed(taskId, e.task(), e);
+                }
+                deadLetters.add(taskId, e.task(), "malformed delayed message: " + e.getMessage(), body);
+                REMOVE.run(redis, KEYS, entry, claimScore);
+                LOG.errorf("dead-lettered the unreadable delayed task %s (entry %s): %s", taskId, entry,
+                        e.getMessage());
+                continue;
+            }
+            try {
+                publisher.publish(message);
+            } catch (TaskSendException e) {
+                // Kept either way: a task that may run twice (the same id, so a finished one is not run again)
+                // is better than one lost.
+                if (e instanceof TaskSendUncertainException) {
+                    LOG.warnf("delayed task %s may have reached the broker, but it stays here too and is promoted "
+                            + "again in %d s, so it may run twice: %s", message.id(), leaseMs / 1000,
+                            e.getMessage());
+                } else {
+                    LOG.warnf("could not promote delayed task %s, will try again in %d s: %s", message.id(),
+                            leaseMs / 1000, e.getMessage());
+                }
+                return false;
+            }
+            REMOVE.run(redis, KEYS, entry, claimScore);
+            LOG.debugf("promoted delayed task %s (entry %s)", message.id(), entry);
         }
-        return pairs.size() / 2;
+        return entries == BATCH;
+    }
+
+    /** A new entry's id for a send of task {@code taskId}. */
+    static String entryId(String taskId) {
+        return taskId + SEPARATOR + UUID.randomUUID();
+    }
+
+    /**
+     * The task id an entry is for. An entry written before entries had ids of their own is keyed by the bare task id.
+     */
+    static String taskIdOf(String entry) {
+        int cut = entry.length() - SUFFIX_LENGTH;
+        if (cut > 0 && entry.charAt(cut) == SEPARATOR) {
+            return entry.substring(0, cut);
+        }
+        return entry.isEmpty() ? null : entry;
+    }
+
+    /** {@code text} as a Redis glob pattern that matches only itself. */
+    private static String glob(String text) {
+        StringBuilder pattern = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                pattern.append('\\');
+            }
+            pattern.append(c);
+        }
+        return pattern.toString();
     }
 }

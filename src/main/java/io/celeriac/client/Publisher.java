@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,7 +24,8 @@ import io.smallrye.reactive.messaging.amqp.OutgoingAmqpMetadata;
 
 /**
  * Puts task messages on the broker: persistent, JSON, and confirmed by the broker within
- * {@code celeriac.task-publish-timeout}, or a {@link TaskSendException}. Never waits unbounded: a broker that is down
+ * {@code celeriac.task-publish-timeout}, or a {@link TaskNotSentException} (nothing left) or a
+ * {@link TaskSendUncertainException} (the message left; its confirm did not come). Never waits unbounded: a broker that is down
  * or a sender that cannot attach would otherwise hang the caller. Over AMQP 0-9-1 the {@link RabbitSender} carries
  * them; over AMQP 1.0, the SmallRye AMQP connector's emitter.
  */
@@ -50,20 +52,30 @@ public class Publisher {
 
     public void publish(TaskMessage task) {
         long timeout = config.taskPublishTimeout().toMillis();
-        String what = "task '" + task.task() + "' [" + task.id() + "] not sent: ";
+        String what = "task '" + task.task() + "' [" + task.id() + "] ";
+        CompletableFuture<Void> confirmed;
         try {
-            CompletableFuture<Void> confirmed = amqp091 ? sendAmqp091(task) : sendAmqp10(task);
-            confirmed.get(timeout, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new TaskSendException(what + "the broker did not confirm it within " + timeout + " ms", e);
-        } catch (ExecutionException e) {
-            throw new TaskSendException(what + "the broker refused it: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TaskSendException(what + "interrupted", e);
+            confirmed = amqp091 ? sendAmqp091(task) : sendAmqp10(task);
         } catch (RuntimeException e) {
             // The emitter refuses at once when its buffer is full or the channel has failed.
-            throw new TaskSendException(what + e.getMessage(), e);
+            throw new TaskNotSentException(task.id(), what + "not sent: " + e.getMessage(), e);
+        }
+        try {
+            confirmed.get(timeout, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new TaskSendUncertainException(task.id(), what + "may not have been sent: the broker did not "
+                    + "confirm it within " + timeout + " ms", e, confirmed);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof MaybePublished) {
+                throw new TaskSendUncertainException(task.id(), what + "may not have been sent: "
+                        + cause.getMessage(), cause);
+            }
+            throw new TaskNotSentException(task.id(), what + "not sent: " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TaskSendUncertainException(task.id(), what + "may not have been sent: interrupted while "
+                    + "waiting for the broker's confirm", e);
         }
     }
 
@@ -81,6 +93,17 @@ public class Publisher {
     }
 
     private CompletableFuture<Void> sendAmqp10(TaskMessage task) {
+        // A message handed to the emitter may go out whenever the link comes back, so once handed over a missing
+        // confirm is "maybe sent". Hand it over only while the link asks for messages (the broker grants credit):
+        // a broker that is down then fails the send as not sent.
+        long deadline = System.nanoTime() + config.taskPublishTimeout().toNanos();
+        while (!emitter.hasRequests()) {
+            if (emitter.isCancelled() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the AMQP 1.0 link to the broker takes no messages (not attached, "
+                        + "or no credit) within " + config.taskPublishTimeout().toMillis() + " ms");
+            }
+            LockSupport.parkNanos(200_000);
+        }
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         Metadata metadata = Metadata.of(OutgoingAmqpMetadata.builder()
                 .withContentType("application/json")

@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 
 import io.celeriac.config.Node;
 import io.celeriac.message.Arguments;
+import io.celeriac.message.TaskArgumentException;
+import io.celeriac.message.TaskIds;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
@@ -21,8 +23,10 @@ import io.celeriac.task.TaskRegistry;
 
 /**
  * Sends tasks to the workers, like Celery's {@code delay} and {@code apply_async}. A call returns the task id only
- * once the broker has confirmed the message (or, for a task with an eta, once Redis holds it), and fails with
- * {@link TaskSendException} within {@code celeriac.task-publish-timeout} otherwise.
+ * once the broker has confirmed the message (or, for a task with an eta, once Redis holds it), and otherwise fails
+ * within {@code celeriac.task-publish-timeout}: with {@link TaskNotSentException} when nothing was queued, with
+ * {@link TaskSendUncertainException} when the message left but its confirm did not come (the task may run; its
+ * record is kept).
  */
 @ApplicationScoped
 public class TaskClient {
@@ -61,6 +65,10 @@ public class TaskClient {
     public String send(String task, List<?> args, Map<String, ?> kwargs, SendOptions options) {
         TaskDefinition definition = registry.get(task);
         String id = options.taskId().orElseGet(() -> UUID.randomUUID().toString());
+        String invalid = TaskIds.problem(id);
+        if (invalid != null) {
+            throw new TaskArgumentException("taskId of task '" + task + "': " + invalid);
+        }
         TaskOptions defaults = definition.options();
         TaskMessage message = new TaskMessage(id, task, arguments.encode(task, args), arguments.encode(task, kwargs),
                 0, options.eta().map(Instant::toString).orElse(null),
@@ -71,12 +79,24 @@ public class TaskClient {
             // Recorded before publishing: a fast worker's STARTED must not be overwritten by a late PENDING.
             results.sent(id, task, definition.ignoreResult());
         } catch (RuntimeException e) {
-            throw new TaskSendException("task '" + task + "' not sent: the result store is unavailable", e);
+            // A write that timed out may still land: try to take it back, so no PENDING stays for a task never sent.
+            forgetQuietly(id);
+            throw new TaskNotSentException(id, "task '" + task + "' not sent: the result store is unavailable", e);
         }
         try {
             enqueue(message);
-        } catch (TaskSendException e) {
+        } catch (TaskNotSentException e) {
             forgetQuietly(id);
+            throw e;
+        } catch (TaskSendUncertainException e) {
+            // The caller keeps the id and the record stays: the task may well run. Should the broker refuse it after
+            // all, the record says so, rather than PENDING until it expires.
+            e.lateOutcome().whenComplete((confirmed, refused) -> {
+                if (refused != null) {
+                    failQuietly(id, task, new TaskNotSentException(id, "task '" + task + "' was not sent after all: "
+                            + refused.getMessage(), refused));
+                }
+            });
             throw e;
         }
         metrics.sent(task);
@@ -93,11 +113,19 @@ public class TaskClient {
             try {
                 delayed.add(message, eta);
             } catch (RuntimeException e) {
-                throw new TaskSendException("task '" + message.task() + "' not scheduled: the delayed queue in Redis "
-                        + "is unavailable", e);
+                throw new TaskNotSentException(message.id(), "task '" + message.task() + "' not scheduled: the "
+                        + "delayed queue in Redis is unavailable", e);
             }
         } else {
             publisher.publish(message);
+        }
+    }
+
+    private void failQuietly(String id, String task, Throwable why) {
+        try {
+            results.failed(id, task, why);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not record that task %s[%s] was not sent after all: %s", task, id, e.getMessage());
         }
     }
 

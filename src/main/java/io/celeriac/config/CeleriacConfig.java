@@ -74,6 +74,18 @@ public interface CeleriacConfig {
 
     Worker worker();
 
+    Events events();
+
+    /** The live streams of task events ({@code GET /tasks/events}). */
+    interface Events {
+        /**
+         * How many clients one instance streams to at once; past it, a new client gets 503. Every client shares the
+         * instance's one Redis subscription, so they cost memory and bandwidth, not Redis connections.
+         */
+        @WithDefault("1000")
+        int maxSubscribers();
+    }
+
     /** Where the broker is; both connectors read these (Celery's {@code broker_url}, split into parts). */
     interface Broker {
         @WithDefault("localhost")
@@ -180,5 +192,19 @@ public interface CeleriacConfig {
         /** How often a worker looks for revocations of the tasks it runs, to interrupt them. */
         @WithDefault("1s")
         Duration revokePollInterval();
+
+        /**
+         * How many times a message may come back (its worker died or lost the broker while running it) before it is
+         * dead-lettered instead of run again: a task that kills its worker must not do so for ever.
+         */
+        @WithDefault("5")
+        int maxRedeliveries();
+
+        /**
+         * How long one write of a task's outcome may wait for Redis before it is tried again (a reply that never
+         * comes must not wedge the worker's slot).
+         */
+        @WithDefault("5s")
+        Duration writeTimeout();
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 import jakarta.ws.rs.GET;
@@ -19,7 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.celeriac.client.DelayedQueue;
 import io.celeriac.deadletter.DeadLetters;
-import io.celeriac.queue.Queues;
+import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskResult;
 import io.celeriac.schedule.BeatResource;
@@ -40,17 +41,17 @@ public class DashboardResource {
 
     private final RedisDataSource redis;
     private final ObjectMapper mapper;
-    private final Queues queues;
+    private final TaskMetrics metrics;
     private final DelayedQueue delayed;
     private final DeadLetters deadLetters;
     private final WorkerRegistry workers;
     private final BeatResource beat;
 
-    public DashboardResource(RedisDataSource redis, ObjectMapper mapper, Queues queues, DelayedQueue delayed,
+    public DashboardResource(RedisDataSource redis, ObjectMapper mapper, TaskMetrics metrics, DelayedQueue delayed,
             DeadLetters deadLetters, WorkerRegistry workers, BeatResource beat) {
         this.redis = redis;
         this.mapper = mapper;
-        this.queues = queues;
+        this.metrics = metrics;
         this.delayed = delayed;
         this.deadLetters = deadLetters;
         this.workers = workers;
@@ -70,11 +71,9 @@ public class DashboardResource {
         body.put("states", states);
 
         Map<String, Object> queue = new LinkedHashMap<>();
-        try {
-            queue.put("ready", queues.ready());
-        } catch (IOException e) {
-            queue.put("ready", null);
-        }
+        // As last sampled: a page refresh per open tab must not each ask the broker.
+        OptionalLong ready = metrics.queueReady();
+        queue.put("ready", ready.isPresent() ? ready.getAsLong() : null);
         queue.put("delayed", delayed.size());
         queue.put("dead_letters", deadLetters.count());
         body.put("queue", queue);

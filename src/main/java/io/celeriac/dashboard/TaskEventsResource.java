@@ -16,7 +16,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.celeriac.result.ResultStore;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -24,18 +23,18 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 /**
  * Server-Sent Events, so pages need not poll: one task's state until it is ready, or every task's state changes.
  * Any API instance serves them: the single-task stream reads the result store, the all-tasks stream listens to the
- * changes the store publishes in Redis.
+ * changes the store publishes in Redis, through the instance's one shared subscription.
  */
 @Path("/tasks")
 public class TaskEventsResource {
 
     private final ResultStore results;
-    private final ReactiveRedisDataSource redis;
+    private final TaskEvents events;
     private final ObjectMapper mapper;
 
-    public TaskEventsResource(ResultStore results, ReactiveRedisDataSource redis, ObjectMapper mapper) {
+    public TaskEventsResource(ResultStore results, TaskEvents events, ObjectMapper mapper) {
         this.results = results;
-        this.redis = redis;
+        this.events = events;
         this.mapper = mapper;
     }
 
@@ -61,12 +60,17 @@ public class TaskEventsResource {
                 .select().where(json -> !json.equals(last.getAndSet(json)));
     }
 
-    /** Every stored state change of every task, as the stored Celery-shaped JSON. */
+    /** Every state change of every task, as a small event: {@code task_id, name, status, date_done}. */
     @GET
     @Path("/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<String> all() {
-        return redis.pubsub(String.class).subscribe(ResultStore.EVENTS);
+        try {
+            return events.subscribe();
+        } catch (TaskEvents.TooManySubscribers e) {
+            throw new WebApplicationException(Response.status(503).type(MediaType.APPLICATION_JSON)
+                    .header("Retry-After", "30").entity(Map.of("error", e.getMessage())).build());
+        }
     }
 
     private boolean ended(String lastSent) {

@@ -12,11 +12,12 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.message.WireJson;
+import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.sortedset.ScoreRange;
 import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
 import io.quarkus.redis.datasource.sortedset.ZRangeArgs;
-import io.quarkus.redis.datasource.value.SetArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
 
 /**
@@ -30,29 +31,65 @@ public class DeadLetters {
     static final String INDEX = "celeriac-dead-letters";
     static final String KEY_PREFIX = "celeriac-dead-letter-";
 
+    private final RedisDataSource redis;
     private final ValueCommands<String, String> values;
     private final SortedSetCommands<String, String> index;
-    private final ObjectMapper mapper;
+    private final ObjectMapper mapper = WireJson.MAPPER;
     private final CeleriacConfig config;
 
-    public DeadLetters(RedisDataSource redis, ObjectMapper mapper, CeleriacConfig config) {
+    public DeadLetters(RedisDataSource redis, CeleriacConfig config) {
+        this.redis = redis;
         this.values = redis.value(String.class);
         this.index = redis.sortedSet(String.class);
-        this.mapper = mapper;
         this.config = config;
     }
 
+    /** Adds the index entry and the letter in one step, so neither can be left without the other. */
+    private static final LuaScript ADD = new LuaScript("""
+            redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+            redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+            return 1
+            """);
+
+    /** Takes a letter out, once: of two callers, only one gets it. */
+    private static final LuaScript TAKE = new LuaScript("""
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            return redis.call('GETDEL', KEYS[2])
+            """);
+
+    /** A letter with its own id, not yet stored: {@link #add(DeadLetter)} it (again, harmlessly, on a retry). */
+    public DeadLetter letter(String taskId, String task, String reason, String body) {
+        return new DeadLetter(UUID.randomUUID().toString(), taskId, task, reason, body, Instant.now().toString());
+    }
+
     public DeadLetter add(String taskId, String task, String reason, String body) {
-        DeadLetter letter = new DeadLetter(UUID.randomUUID().toString(), taskId, task, reason, body,
-                Instant.now().toString());
+        return add(letter(taskId, task, reason, body));
+    }
+
+    /** Stores a letter; storing the same letter twice leaves one. */
+    public DeadLetter add(DeadLetter letter) {
+        String json;
         try {
-            values.set(KEY_PREFIX + letter.id(), mapper.writeValueAsString(letter),
-                    new SetArgs().px(config.deadLetterExpires().toMillis()));
+            json = mapper.writeValueAsString(letter);
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode dead letter", e);
         }
-        index.zadd(INDEX, System.currentTimeMillis(), letter.id());
+        ADD.run(redis, List.of(INDEX, KEY_PREFIX + letter.id()), letter.id(), json,
+                Long.toString(config.deadLetterExpires().toMillis()), Long.toString(System.currentTimeMillis()));
         return letter;
+    }
+
+    /** Removes a letter and returns it, if nobody took it first (two operators requeueing it at once). */
+    public Optional<DeadLetter> take(String id) {
+        var reply = TAKE.run(redis, List.of(INDEX, KEY_PREFIX + id), id);
+        if (reply == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(mapper.readValue(reply.toString(), DeadLetter.class));
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable dead letter " + id, e);
+        }
     }
 
     /** The newest first, at most {@code limit}. */

@@ -2,6 +2,7 @@ package io.celeriac.deadletter;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -15,10 +16,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import io.celeriac.client.TaskClient;
+import io.celeriac.client.TaskSendUncertainException;
 import io.celeriac.message.MalformedMessageException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.result.ResultStore;
+import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskRegistry;
 
 /** Dead letters: list them, read one, requeue it (as a fresh call under the same id), or drop it. */
@@ -63,29 +66,47 @@ public class DeadLettersResource {
         return deadLetters.get(id).map(l -> Response.ok(l).build()).orElseGet(() -> notFound(id));
     }
 
+    /**
+     * Sends a dead letter again as a fresh call under its task's id. The letter is taken out first, so two requeues
+     * at once (a double click, two operators) send it once; if the send fails, it is put back.
+     */
     @POST
     @Path("/{id}/requeue")
     public Response requeue(@PathParam("id") String id) {
-        DeadLetter letter = deadLetters.get(id).orElse(null);
-        if (letter == null) {
+        DeadLetter peek = deadLetters.get(id).orElse(null);
+        if (peek == null) {
             return notFound(id);
         }
         TaskMessage message;
         try {
-            message = codec.decode(letter.body()).fresh();
+            message = codec.decode(peek.body()).fresh();
         } catch (MalformedMessageException e) {
             return Response.status(409).entity(Map.of("error", "a malformed message cannot be requeued: "
                     + e.getMessage())).build();
         }
-        if (registry.find(message.task()).isEmpty()) {
+        Optional<TaskDefinition> definition = registry.find(message.task());
+        if (definition.isEmpty()) {
             return Response.status(409).entity(Map.of("error", "task '" + message.task()
                     + "' is unknown to this application")).build();
         }
-        // A fresh record: the failure that dead-lettered it is over, and ready states are otherwise final.
-        results.forgetAnyway(message.id());
-        results.sent(message.id(), message.task(), message.ignoreResult());
-        client.enqueue(message);
-        deadLetters.remove(id);
+        DeadLetter letter = deadLetters.take(id).orElse(null);
+        if (letter == null) {
+            return notFound(id);
+        }
+        try {
+            // A fresh record: the failure that dead-lettered it is over, and ready states are otherwise final.
+            results.forgetAnyway(message.id());
+            results.sent(message.id(), message.task(), message.ignoreResult() != null ? message.ignoreResult()
+                    : definition.get().ignoreResult());
+            client.enqueue(message);
+        } catch (TaskSendUncertainException e) {
+            // It may be queued: putting the letter back would invite a second requeue of a task that may run.
+            return Response.accepted(Map.of("result_id", message.id(), "confirmed", false, "warning",
+                    e.getMessage())).build();
+        } catch (RuntimeException e) {
+            deadLetters.add(letter);
+            throw e;
+        }
         return Response.ok(Map.of("result_id", message.id())).build();
     }
 

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.celeriac.config.Node;
 import io.celeriac.task.Task;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -14,14 +15,17 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection(methods = true)
 public class ChaosProbe {
 
+    /** The work runs outside any transaction; only the insert at the end is in one, so a long run cannot time out. */
     @Task(name = "chaos_probe", result = Task.Result.KEEP)
     public int probe(String run, int seq, long workMillis) throws InterruptedException {
         Thread.sleep(workMillis);
-        ChaosRun row = new ChaosRun();
-        row.run = run;
-        row.seq = seq;
-        row.worker = Node.id();
-        row.persist();
+        QuarkusTransaction.requiringNew().run(() -> {
+            ChaosRun row = new ChaosRun();
+            row.run = run;
+            row.seq = seq;
+            row.worker = Node.id();
+            row.persist();
+        });
         return seq;
     }
 }

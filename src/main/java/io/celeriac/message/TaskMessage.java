@@ -17,7 +17,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /**
  * What travels on the broker for one task call. The fields are those of Celery's message protocol v2 (its headers
  * {@code id, task, retries, eta, expires, root_id, parent_id, ignore_result} and its body's args and kwargs),
- * flattened into one JSON object.
+ * flattened into one JSON object. {@code ignoreResult} is null when the sender did not say, and the worker then
+ * follows the task's own declaration.
  */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -31,7 +32,7 @@ public record TaskMessage(
         String expires,
         @JsonProperty("root_id") String rootId,
         @JsonProperty("parent_id") String parentId,
-        @JsonProperty("ignore_result") boolean ignoreResult,
+        @JsonProperty("ignore_result") Boolean ignoreResult,
         String origin,
         List<Double> timelimit) {
 

@@ -2,6 +2,9 @@ package io.celeriac.message;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Singleton;
@@ -23,11 +26,7 @@ import io.vertx.core.json.JsonObject;
 @Singleton
 public class TaskMessageCodec {
 
-    private final ObjectMapper mapper;
-
-    public TaskMessageCodec(ObjectMapper mapper) {
-        this.mapper = mapper;
-    }
+    private final ObjectMapper mapper = WireJson.MAPPER;
 
     public byte[] encode(TaskMessage message) {
         try {
@@ -37,32 +36,48 @@ public class TaskMessageCodec {
         }
     }
 
+    public String encodeText(TaskMessage message) {
+        return new String(encode(message), StandardCharsets.UTF_8);
+    }
+
     public TaskMessage decode(Object payload) {
         JsonNode tree = toTree(payload);
         if (!(tree instanceof ObjectNode json)) {
             throw new MalformedMessageException("task message is not a JSON object");
         }
         String id = requiredText(json, "id");
+        String idProblem = TaskIds.problem(id);
+        if (idProblem != null) {
+            throw new MalformedMessageException("task message has an invalid 'id': " + idProblem);
+        }
         String task = requiredText(json, "task");
         ArrayNode args = switch (json.path("args").getNodeType()) {
             case ARRAY -> (ArrayNode) json.get("args");
             case MISSING, NULL -> JsonNodeFactory.instance.arrayNode();
-            default -> throw new MalformedMessageException("task message " + id + ": 'args' is not a JSON array");
+            default -> throw malformed(id, task, "'args' is not a JSON array");
         };
         ObjectNode kwargs = switch (json.path("kwargs").getNodeType()) {
             case OBJECT -> (ObjectNode) json.get("kwargs");
             case MISSING, NULL -> JsonNodeFactory.instance.objectNode();
-            default -> throw new MalformedMessageException("task message " + id + ": 'kwargs' is not a JSON object");
+            default -> throw malformed(id, task, "'kwargs' is not a JSON object");
         };
         JsonNode retries = json.path("retries");
-        if (!retries.isMissingNode() && !retries.isNull() && !retries.canConvertToInt()) {
-            throw new MalformedMessageException("task message " + id + ": 'retries' is not an integer");
+        if (!retries.isMissingNode() && !retries.isNull() && (!retries.canConvertToInt() || retries.asInt() < 0)) {
+            throw malformed(id, task, "'retries' is not a whole number from 0");
         }
-        String eta = optionalInstant(json, id, "eta");
-        String expires = optionalInstant(json, id, "expires");
+        String eta = optionalInstant(json, id, task, "eta");
+        String expires = optionalInstant(json, id, task, "expires");
+        JsonNode ignore = json.path("ignore_result");
+        if (!ignore.isMissingNode() && !ignore.isNull() && !ignore.isBoolean()) {
+            throw malformed(id, task, "'ignore_result' is not true or false");
+        }
         return new TaskMessage(id, task, args, kwargs, retries.asInt(0), eta, expires, optionalText(json, "root_id"),
-                optionalText(json, "parent_id"), json.path("ignore_result").asBoolean(false),
-                optionalText(json, "origin"), timelimit(json, id));
+                optionalText(json, "parent_id"), ignore.isBoolean() ? ignore.booleanValue() : null,
+                optionalText(json, "origin"), timelimit(json, id, task));
+    }
+
+    private static MalformedMessageException malformed(String id, String task, String problem) {
+        return new MalformedMessageException(id, task, "task message " + id + ": " + problem);
     }
 
     private JsonNode toTree(Object payload) {
@@ -102,33 +117,40 @@ public class TaskMessageCodec {
         return node.asText();
     }
 
-    private static String optionalInstant(ObjectNode json, String id, String field) {
+    private static String optionalInstant(ObjectNode json, String id, String task, String field) {
         String text = optionalText(json, field);
         if (text != null) {
             try {
-                java.time.Instant.parse(text);
+                Instant.parse(text);
             } catch (RuntimeException e) {
-                throw new MalformedMessageException("task message " + id + ": '" + field
-                        + "' is not an ISO-8601 instant: " + text);
+                throw malformed(id, task, "'" + field + "' is not an ISO-8601 instant: " + text);
             }
         }
         return text;
     }
 
-    private static java.util.List<Double> timelimit(ObjectNode json, String id) {
+    /** Longer than any task should be given; beyond it, durations also overflow nanosecond arithmetic. */
+    static final double MAX_LIMIT_SECONDS = 366 * 24 * 3600.0;
+
+    private static List<Double> timelimit(ObjectNode json, String id, String task) {
         JsonNode limits = json.get("timelimit");
         if (limits == null || limits.isNull()) {
             return null;
         }
         if (!limits.isArray() || limits.size() != 2) {
-            throw new MalformedMessageException("task message " + id + ": 'timelimit' is not [soft, hard]");
+            throw malformed(id, task, "'timelimit' is not [soft, hard]");
         }
-        java.util.List<Double> both = new java.util.ArrayList<>();
+        List<Double> both = new ArrayList<>();
         for (JsonNode limit : limits) {
-            if (!limit.isNull() && !limit.isNumber()) {
-                throw new MalformedMessageException("task message " + id + ": 'timelimit' holds a non-number");
+            if (limit.isNull()) {
+                both.add(null);
+                continue;
             }
-            both.add(limit.isNull() ? null : limit.asDouble());
+            if (!limit.isNumber() || !(limit.asDouble() > 0) || limit.asDouble() > MAX_LIMIT_SECONDS) {
+                throw malformed(id, task, "'timelimit' holds " + limit + ": each limit is null or a number of "
+                        + "seconds above 0 and at most " + (long) MAX_LIMIT_SECONDS);
+            }
+            both.add(limit.asDouble());
         }
         return both;
     }

@@ -3,7 +3,9 @@ package io.celeriac.metrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import jakarta.inject.Singleton;
 
@@ -12,6 +14,7 @@ import org.jboss.logging.Logger;
 import io.celeriac.client.DelayedQueue;
 import io.celeriac.queue.Queues;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -26,6 +29,8 @@ import io.quarkus.scheduler.Scheduled;
 public class TaskMetrics {
 
     private static final Logger LOG = Logger.getLogger(TaskMetrics.class);
+    /** Samples run every 5 s; three missed ones make the depth unknown. */
+    static final long STALE_AFTER_MS = 15_000;
 
     private final MeterRegistry registry;
     private final Queues queues;
@@ -36,6 +41,8 @@ public class TaskMetrics {
     private final AtomicLong ready = new AtomicLong();
     private final AtomicLong waiting = new AtomicLong();
     private final AtomicLong resultKeys = new AtomicLong();
+    /** When {@link #ready} was last read from the broker (epoch ms; 0: never). */
+    private volatile long readyAt;
 
     public TaskMetrics(MeterRegistry registry, Queues queues, DelayedQueue delayed, RedisDataSource redis) {
         this.registry = registry;
@@ -45,6 +52,21 @@ public class TaskMetrics {
         registry.gauge("celeriac.queue.ready", ready);
         registry.gauge("celeriac.queue.delayed", waiting);
         registry.gauge("celeriac.result.store.keys", resultKeys);
+    }
+
+    /** A gauge read from {@code value} at each scrape. */
+    public void gauge(String name, Supplier<Number> value) {
+        Gauge.builder(name, value).register(registry);
+    }
+
+    /**
+     * The task queue's depth as last sampled, if the sample is recent: what liveness and the dashboard show, so
+     * neither waits on a broker that is slow to answer.
+     */
+    public OptionalLong queueReady() {
+        long at = readyAt;
+        return at > 0 && System.currentTimeMillis() - at < STALE_AFTER_MS ? OptionalLong.of(ready.get())
+                : OptionalLong.empty();
     }
 
     public void sent(String task) {
@@ -59,6 +81,13 @@ public class TaskMetrics {
     public void failed(String task, Duration runtime) {
         counter("celeriac.tasks.failed", task).increment();
         runtime(task).record(runtime);
+    }
+
+    /** A delivery not run, and why: {@code ready} (its record is final), {@code revoked}, {@code expired}. */
+    public void skipped(String task, String reason) {
+        counters.computeIfAbsent("celeriac.tasks.skipped\u0000" + task + '\u0000' + reason,
+                k -> Counter.builder("celeriac.tasks.skipped").tag("task", task).tag("reason", reason)
+                        .register(registry)).increment();
     }
 
     public void retried(String task) {
@@ -76,10 +105,11 @@ public class TaskMetrics {
                 .publishPercentileHistogram().register(registry));
     }
 
-    @Scheduled(every = "5s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "5s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sample() {
         try {
             ready.set(queues.ready());
+            readyAt = System.currentTimeMillis();
         } catch (Exception e) {
             LOG.debugf("queue depth unavailable: %s", e.getMessage());
         }

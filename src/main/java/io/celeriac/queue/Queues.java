@@ -99,6 +99,8 @@ public class Queues {
         factory.setPassword(broker.password());
         factory.setConnectionTimeout(timeoutMillis);
         factory.setHandshakeTimeout(timeoutMillis);
+        // A broker that accepts connections but does not answer must fail an RPC in seconds, not the default 10 min.
+        factory.setChannelRpcTimeout(Math.max(timeoutMillis, 5000));
         factory.setAutomaticRecoveryEnabled(false);
         return factory;
     }

@@ -3,10 +3,15 @@ package io.celeriac.result;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.inject.Singleton;
@@ -16,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.message.WireJson;
 import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
@@ -29,6 +35,7 @@ import io.smallrye.mutiny.Uni;
 public class ResultStore {
 
     static final String KEY_PREFIX = "celery-task-meta-";
+    private static final String DELIVERIES_PREFIX = "celeriac-deliveries-";
     private static final DateTimeFormatter DATE_DONE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
             .withZone(ZoneOffset.UTC);
 
@@ -36,47 +43,41 @@ public class ResultStore {
     public static final String RECENT = "celeriac-recent";
     /** Cluster-wide counters: tasks sent, and how many reached each ready or retry state. */
     public static final String STATS = "celeriac-stats";
-    /** Every state change is published here as the stored JSON, for live views on any API instance. */
+    /**
+     * Every state change is published here as a small event ({@code task_id, name, status, date_done}), for live
+     * views on any API instance: not the record, whose result or traceback can be large.
+     */
     public static final String EVENTS = "celeriac-task-events";
     static final int RECENT_KEPT = 500;
 
     /**
-     * Shared by the scripts below. {@code write} stores a record unless it is guarded and the stored one is already
-     * ready (so a stale STARTED or PROGRESS cannot overwrite a result), keeps the time the task started across later
-     * writes, indexes the task as recent, counts it, and publishes the change. KEYS: the record, {@link #RECENT},
-     * {@link #STATS}, {@link #EVENTS}; ARGV 1-7: json, ttl ms, guarded, task id, now ms, recent kept, counted state.
+     * Shared by the scripts below. {@code status_of} reads the state from the head of a record (the status is the
+     * first field of Celery's records and ours), so a guard never copies a large result out of Redis nor decodes it.
+     * {@code write} stores a record unless it is guarded and the stored one is already ready (so a stale STARTED or
+     * PROGRESS cannot overwrite a result), indexes the task as recent, counts it, and publishes the event. KEYS: the
+     * record, {@link #RECENT}, {@link #STATS}, {@link #EVENTS}; ARGV 1-8: json, ttl ms, guarded, task id, now ms,
+     * recent kept, counted state, event.
      */
     private static final String RECORDS = """
             local function is_ready(status)
               return status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED'
             end
-            local function stored()
-              local current = redis.call('GET', KEYS[1])
-              if current then
-                local ok, decoded = pcall(cjson.decode, current)
-                if ok then return decoded end
-              end
-              return nil
+            local function status_of(key)
+              local head = redis.call('GETRANGE', key, 0, 95)
+              if head == '' then return nil end
+              return string.match(head, '"status"%s*:%s*"([%w_]+)"')
             end
             local function write()
-              local json = ARGV[1]
-              local current = stored()
-              if current then
-                if ARGV[3] == '1' and is_ready(current['status']) then
-                  return 0
-                end
-                local started = current['date_started']
-                if type(started) == 'string' then
-                  json = string.gsub(json, '"date_started":null', '"date_started":"' .. started .. '"', 1)
-                end
+              if ARGV[3] == '1' and is_ready(status_of(KEYS[1])) then
+                return 0
               end
-              redis.call('SET', KEYS[1], json, 'PX', ARGV[2])
+              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
               redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
               redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
               if ARGV[7] ~= '' then
                 redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
               end
-              redis.call('PUBLISH', KEYS[4], json)
+              redis.call('PUBLISH', KEYS[4], ARGV[8])
               return 1
             end
             """;
@@ -85,29 +86,33 @@ public class ResultStore {
     private static final LuaScript WRITE = new LuaScript(RECORDS + "return write()\n");
 
     /**
-     * A worker's one round trip before it runs a task: refuses when the revocation key (KEYS[5]) exists, or when the
-     * task already succeeded (ARGV[8] = '1': its result is kept, so a redelivery must not run it again), and otherwise
-     * writes STARTED (ARGV[9] = '1') the way {@code write} does.
+     * A worker's one round trip before it runs a task. Refuses when the revocation key (KEYS[5]) exists, or when the
+     * record is already ready (a redelivery after a lost ack, a duplicate, a retry of a task declared final). Counts
+     * redeliveries (ARGV[10] = '1') in KEYS[6], for {@code ARGV[11]} ms, so a message that keeps coming back is
+     * stopped. Otherwise writes STARTED (ARGV[9] = '1') the way {@code write} does. Answers {@code revoked},
+     * {@code ready:<state>} or {@code run:<deliveries>}.
      */
     private static final LuaScript BEGIN = new LuaScript(RECORDS + """
             if redis.call('EXISTS', KEYS[5]) == 1 then
               return 'revoked'
             end
-            if ARGV[8] == '1' then
-              local current = stored()
-              if current and current['status'] == 'SUCCESS' then
-                return 'succeeded'
-              end
+            local current = status_of(KEYS[1])
+            if is_ready(current) then
+              return 'ready:' .. current
+            end
+            local deliveries = 1
+            if ARGV[10] == '1' then
+              deliveries = redis.call('INCR', KEYS[6]) + 1
+              redis.call('PEXPIRE', KEYS[6], ARGV[11])
             end
             if ARGV[9] == '1' then
               write()
             end
-            return 'run'
+            return 'run:' .. deliveries
             """);
 
     private static final LuaScript FORGET_UNLESS_READY = new LuaScript(RECORDS + """
-            local current = stored()
-            if current and is_ready(current['status']) then
+            if is_ready(status_of(KEYS[1])) then
               return 0
             end
             return redis.call('DEL', KEYS[1])
@@ -115,13 +120,12 @@ public class ResultStore {
 
     private final RedisDataSource redis;
     private final ValueCommands<String, String> values;
-    private final ObjectMapper mapper;
+    private final ObjectMapper json = WireJson.MAPPER;
     private final CeleriacConfig config;
 
-    public ResultStore(RedisDataSource redis, ObjectMapper mapper, CeleriacConfig config) {
+    public ResultStore(RedisDataSource redis, CeleriacConfig config) {
         this.redis = redis;
         this.values = redis.value(String.class);
-        this.mapper = mapper;
         this.config = config;
     }
 
@@ -136,79 +140,107 @@ public class ResultStore {
     }
 
     /** What a worker may do with a task it received, as {@link #begin} finds it. */
-    public enum Begin {
-        /** Run it (and, when its result is kept, it is now STARTED). */
-        RUN,
+    public sealed interface Begin {
+        /** Run it (and, when its result is kept, it is now STARTED); this is delivery number {@code deliveries}. */
+        record Run(int deliveries) implements Begin {
+        }
+
         /** Do not run it: the key that revokes it exists. */
-        REVOKED,
-        /** Do not run it: its kept result is already SUCCESS (a redelivery after the worker died before the ack). */
-        SUCCEEDED
+        record Revoked() implements Begin {
+        }
+
+        /** Do not run it: its record is already final (SUCCESS, FAILURE or REVOKED). */
+        record Ready(String state) implements Begin {
+        }
     }
 
     /**
-     * A worker's check-in before running a task, in one round trip: refused when {@code revokedKey} exists or a kept
-     * result is already SUCCESS; otherwise the task is recorded as STARTED (on this worker, as {@code meta} says)
-     * when its result is kept.
+     * A worker's check-in before running a task, in one round trip: refused when {@code revokedKey} exists or the
+     * record is already ready; otherwise the task is recorded as STARTED at {@code startedAt} (on this worker, as
+     * {@code meta} says) when its result is kept. A {@code redelivered} message is counted, and the answer says how
+     * many times it has been delivered.
      */
-    public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey) {
+    public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey,
+            boolean redelivered, String startedAt) {
         String[] args;
         if (resultKept) {
-            TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, now());
-            args = writeArgs(started, true, "1", "1");
+            TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, startedAt);
+            args = writeArgs(started, true);
         } else {
             // Nothing is written for an ignored result: the record's ARGV stay empty, not encoded for nothing.
-            args = new String[] { "", "", "", "", "", "", "", "0", "0" };
+            args = new String[] { "", "", "", "", "", "", "", "" };
         }
-        var reply = BEGIN.run(redis, keys(taskId, revokedKey), args);
-        return switch (reply.toString()) {
-            case "revoked" -> Begin.REVOKED;
-            case "succeeded" -> Begin.SUCCEEDED;
-            default -> Begin.RUN;
-        };
+        String[] all = Arrays.copyOf(args, args.length + 3);
+        all[args.length] = resultKept ? "1" : "0";
+        all[args.length + 1] = redelivered ? "1" : "0";
+        all[args.length + 2] = Long.toString(config.resultExpires().toMillis());
+        String reply = BEGIN.run(redis, keys(taskId, revokedKey, DELIVERIES_PREFIX + taskId), all).toString();
+        if (reply.equals("revoked")) {
+            return new Begin.Revoked();
+        }
+        if (reply.startsWith("ready:")) {
+            return new Begin.Ready(reply.substring("ready:".length()));
+        }
+        return new Begin.Run(Integer.parseInt(reply.substring("run:".length())));
     }
 
-    /** A state of the task's own choosing (Celery's {@code update_state}), with its meta as the result. */
-    public boolean state(String taskId, String name, String state, JsonNode meta) {
+    /**
+     * A state of the task's own choosing (Celery's {@code update_state}), with its meta as the result. False when the
+     * record was already final, so the write was refused.
+     */
+    public boolean state(String taskId, String name, String state, JsonNode meta, String startedAt) {
         if (TaskState.isReady(state)) {
             throw new IllegalArgumentException("a task cannot report the ready state " + state
                     + " itself: return a value or throw instead");
         }
-        return write(new TaskResult(state, meta, null, null, null, taskId, name, null), true);
+        return write(new TaskResult(state, meta, null, null, null, taskId, name, startedAt), true);
     }
 
     /**
      * SUCCESS with the task's return value, completing when Redis has it: a worker's thread does not wait for the
-     * reply, and the ack follows it on the event loop.
+     * reply, and the ack follows it on the event loop. Bounded by {@code timeout}: a reply that never comes (a
+     * half-open connection) fails the write rather than wedging the worker's slot.
      */
-    public Uni<Void> succeededLater(String taskId, String name, JsonNode value) {
-        TaskResult success = new TaskResult(TaskState.SUCCESS, value, null, mapper.createArrayNode(), now(), taskId,
-                name, null);
-        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success, true)).replaceWithVoid();
+    public Uni<Void> succeededLater(String taskId, String name, JsonNode value, String startedAt, Duration timeout) {
+        TaskResult success = new TaskResult(TaskState.SUCCESS, value, null, json.createArrayNode(), now(), taskId,
+                name, startedAt);
+        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success, true))
+                .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
-    public void failed(String taskId, String name, Throwable error) {
-        write(new TaskResult(TaskState.FAILURE, exception(error), traceback(error), mapper.createArrayNode(), now(),
-                taskId, name, null), true);
+    /** FAILURE with the error as Celery stores it; false when the record was already final. */
+    public boolean failed(String taskId, String name, Throwable error, String startedAt) {
+        return write(new TaskResult(TaskState.FAILURE, exception(error), traceback(error), json.createArrayNode(),
+                now(), taskId, name, startedAt), true);
+    }
+
+    /** As {@link #failed(String, String, Throwable, String)} for a task that never started. */
+    public boolean failed(String taskId, String name, Throwable error) {
+        return failed(taskId, name, error, null);
     }
 
     private ObjectNode exception(Throwable error) {
-        return mapper.createObjectNode()
+        return json.createObjectNode()
                 .put("exc_type", error.getClass().getSimpleName())
-                .put("exc_message", String.valueOf(error.getMessage()))
+                .put("exc_message", message(error))
                 .put("exc_module", error.getClass().getPackageName());
     }
 
-    /** A failed run that will be retried: RETRY, with the attempt and the error as meta. */
-    public void retrying(String taskId, String name, int retries, Throwable error, Instant eta) {
+    /**
+     * A failed run that will be retried: RETRY, with the attempt and the error as meta. False when the record is
+     * already final, and then no retry may be sent.
+     */
+    public boolean retrying(String taskId, String name, int retries, Throwable error, Instant eta,
+            String startedAt) {
         ObjectNode meta = exception(error).put("retries", retries).put("eta", eta.toString());
-        write(new TaskResult(TaskState.RETRY, meta, null, null, null, taskId, name, null), true);
+        return write(new TaskResult(TaskState.RETRY, meta, null, null, null, taskId, name, startedAt), true);
     }
 
     /** REVOKED, final: a revoked or expired task, with the reason. */
     public void revoked(String taskId, String name, String reason) {
-        ObjectNode meta = mapper.createObjectNode().put("exc_type", "TaskRevokedError").put("exc_message", reason)
+        ObjectNode meta = json.createObjectNode().put("exc_type", "TaskRevokedError").put("exc_message", reason)
                 .put("exc_module", "celery.exceptions");
-        write(new TaskResult(TaskState.REVOKED, meta, null, mapper.createArrayNode(), now(), taskId, name, null),
+        write(new TaskResult(TaskState.REVOKED, meta, null, json.createArrayNode(), now(), taskId, name, null),
                 true);
     }
 
@@ -221,13 +253,14 @@ public class ResultStore {
     }
 
     /** As {@link #forget}, completing when Redis has done it (see {@link #succeededLater}). */
-    public Uni<Void> forgetLater(String taskId) {
-        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId))).replaceWithVoid();
+    public Uni<Void> forgetLater(String taskId, Duration timeout) {
+        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId)))
+                .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
     /** Drops a task's record whatever its state: only for a task sent again on purpose (a requeued dead letter). */
     public void forgetAnyway(String taskId) {
-        redis.key().del(key(taskId));
+        redis.key().del(key(taskId), DELIVERIES_PREFIX + taskId);
     }
 
     public Optional<TaskResult> get(String taskId) {
@@ -235,12 +268,12 @@ public class ResultStore {
     }
 
     /** Reads a record fetched by its {@link #key(String)}; empty for none. */
-    public Optional<TaskResult> parse(String taskId, String json) {
-        if (json == null) {
+    public Optional<TaskResult> parse(String taskId, String record) {
+        if (record == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(mapper.readValue(json, TaskResult.class));
+            return Optional.of(json.readValue(record, TaskResult.class));
         } catch (IOException e) {
             throw new IllegalStateException("result of task " + taskId + " is not a Celery result record", e);
         }
@@ -252,43 +285,60 @@ public class ResultStore {
     }
 
     private static List<String> keys(String taskId, String... more) {
-        List<String> keys = new java.util.ArrayList<>(List.of(key(taskId), RECENT, STATS, EVENTS));
+        List<String> keys = new ArrayList<>(List.of(key(taskId), RECENT, STATS, EVENTS));
         keys.addAll(List.of(more));
         return keys;
     }
 
-    /** ARGV of {@code write}, then {@code more}. */
-    private String[] writeArgs(TaskResult result, boolean guarded, String... more) {
-        String json;
-        try {
-            json = mapper.writeValueAsString(result);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode the result of task " + result.taskId(), e);
-        }
+    /** ARGV of {@code write}. */
+    private String[] writeArgs(TaskResult result, boolean guarded) {
+        String record = encode(result);
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("task_id", result.taskId());
+        event.put("name", result.name());
+        event.put("status", result.status());
+        event.put("date_done", result.dateDone());
         String counted = switch (result.status()) {
             case TaskState.PENDING, TaskState.IGNORED -> "sent";
             case TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED, TaskState.RETRY -> result.status();
             default -> "";
         };
-        String[] args = { json, Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0",
-                result.taskId(), Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted };
-        if (more.length == 0) {
-            return args;
-        }
-        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
-        System.arraycopy(more, 0, all, args.length, more.length);
-        return all;
+        return new String[] { record, Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0",
+                result.taskId(), Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted,
+                encode(event) };
     }
 
-    private static String now() {
+    private String encode(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a record", e);
+        }
+    }
+
+    /** The time format of {@code date_done} and {@code date_started}. */
+    public static String now() {
         return DATE_DONE.format(Instant.now());
     }
 
+    /** An exception's message, even from an exception whose {@code getMessage} throws. */
+    private static String message(Throwable error) {
+        try {
+            return String.valueOf(error.getMessage());
+        } catch (RuntimeException e) {
+            return error.getClass().getName() + " (its message could not be read: " + e + ")";
+        }
+    }
+
     private static String traceback(Throwable error) {
-        StringWriter out = new StringWriter();
-        error.printStackTrace(new PrintWriter(out));
-        String trace = out.toString();
-        // A deep stack would make every failure record huge; the top frames say where it broke.
-        return trace.length() > 8000 ? trace.substring(0, 8000) + "\n\t..." : trace;
+        try {
+            StringWriter out = new StringWriter();
+            error.printStackTrace(new PrintWriter(out));
+            String trace = out.toString();
+            // A deep stack would make every failure record huge; the top frames say where it broke.
+            return trace.length() > 8000 ? trace.substring(0, 8000) + "\n\t..." : trace;
+        } catch (RuntimeException e) {
+            return error.getClass().getName() + " (its stack trace could not be printed: " + e + ")";
+        }
     }
 }

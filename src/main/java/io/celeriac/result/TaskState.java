@@ -28,12 +28,4 @@ public final class TaskState {
     public static boolean isReady(String state) {
         return READY.contains(state);
     }
-
-    /**
-     * Whether a state may replace another. A ready state is final (Celery's guard: once SUCCESS is stored, later
-     * writes are ignored), so a late progress write or a redelivered message cannot undo a finished task.
-     */
-    public static boolean canMove(String from, String to) {
-        return from == null || !isReady(from);
-    }
 }

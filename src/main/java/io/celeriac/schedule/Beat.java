@@ -13,7 +13,8 @@ import org.jboss.logging.Logger;
 
 import io.celeriac.client.SendOptions;
 import io.celeriac.client.TaskClient;
-import io.celeriac.client.TaskSendException;
+import io.celeriac.client.TaskNotSentException;
+import io.celeriac.client.TaskSendUncertainException;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.result.ResultStore;
 import io.celeriac.role.Role;
@@ -126,11 +127,15 @@ public class Beat {
             if (claim(claim)) {
                 try {
                     client.send(entry.task(), entry.args(), entry.kwargs(), SendOptions.none().taskId(id));
-                } catch (TaskSendException e) {
+                } catch (TaskNotSentException e) {
                     // Unclaimed again, so this tick is sent on the next round rather than lost.
                     redis.key().del(claim);
                     LOG.warnf("beat could not send %s tick %s, will retry: %s", entry.name(), tick, e.getMessage());
                     return;
+                } catch (TaskSendUncertainException e) {
+                    // It may be queued: the claim stays and the tick counts as sent, so it cannot run twice.
+                    LOG.warnf("beat sent %s tick %s as %s without the broker's confirm; not sending it again: %s",
+                            entry.name(), tick, id, e.getMessage());
                 }
                 LOG.infof("beat sent %s tick %s as %s", entry.name(), tick, id);
             }

@@ -49,6 +49,15 @@ public @interface Task {
      */
     String softTimeLimit() default "";
 
+    /**
+     * Runs the whole task in one transaction, committed when it returns and rolled back when it throws or its result
+     * cannot be stored; its timeout is the task's hard {@link #timeLimit()} (Quarkus's default transaction timeout,
+     * 60 s, when it has none). Off by default: like Celery's app context, a task gets a Hibernate session but no
+     * transaction, so it can run for hours; the parts that write use {@code @Transactional} or
+     * {@code QuarkusTransaction} themselves.
+     */
+    boolean transactional() default false;
+
     enum Result {
         /** As {@code celeriac.task-ignore-result} says. */
         DEFAULT,

@@ -8,7 +8,10 @@ import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.RequestScoped;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.jboss.logging.Logger;
 
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskState;
@@ -27,7 +30,12 @@ public class TaskContext {
     private String name;
     private int retries;
     private boolean ignoreResult;
+    private String startedAt;
     private BooleanSupplier softTimeLimitExceeded = () -> false;
+
+    /** The longest countdown a retry may ask for. */
+    public static final Duration MAX_COUNTDOWN = Duration.ofDays(366);
+    private static final Logger LOG = Logger.getLogger(TaskContext.class);
 
     public TaskContext(ResultStore results, ObjectMapper mapper) {
         this.results = results;
@@ -35,12 +43,13 @@ public class TaskContext {
     }
 
     /** Called by the worker before the task runs. */
-    public void enter(String id, String name, int retries, boolean ignoreResult,
+    public void enter(String id, String name, int retries, boolean ignoreResult, String startedAt,
             BooleanSupplier softTimeLimitExceeded) {
         this.id = id;
         this.name = name;
         this.retries = retries;
         this.ignoreResult = ignoreResult;
+        this.startedAt = startedAt;
         this.softTimeLimitExceeded = softTimeLimitExceeded;
     }
 
@@ -61,6 +70,10 @@ public class TaskContext {
     /** As {@link #retry(Throwable)}, after {@code countdown} instead of the backoff. */
     public RetryRequested retry(Throwable cause, Duration countdown) {
         requireTask();
+        if (countdown.isNegative() || countdown.compareTo(MAX_COUNTDOWN) > 0) {
+            throw new IllegalArgumentException("a retry's countdown is from 0 to " + MAX_COUNTDOWN.toDays()
+                    + " days, got " + countdown);
+        }
         return new RetryRequested(cause, Optional.of(countdown));
     }
 
@@ -89,12 +102,20 @@ public class TaskContext {
 
     /**
      * Celery's {@code update_state(state=..., meta=...)}: the meta is what {@code /tasks/result/{id}} shows as the
-     * value while the task runs. Does nothing for a task whose result is ignored.
+     * value while the task runs. Does nothing for a task whose result is ignored. Unlike Celery, a result store that
+     * cannot take the write does not fail the task: progress is a view, and an hour-long task should not end over a
+     * moment of Redis trouble (the next report, or the outcome, will land).
      */
     public void updateState(String state, Object meta) {
         requireTask();
-        if (!ignoreResult) {
-            results.state(id, name, state, mapper.valueToTree(meta));
+        if (ignoreResult) {
+            return;
+        }
+        JsonNode value = mapper.valueToTree(meta);
+        try {
+            results.state(id, name, state, value, startedAt);
+        } catch (RuntimeException e) {
+            LOG.warnf("task %s[%s] could not report %s: %s", name, id, state, e.toString());
         }
     }
 

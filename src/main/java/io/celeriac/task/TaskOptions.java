@@ -8,10 +8,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /** A task's retry policy and time limits, read from its {@link Task} annotation at start-up. */
 public record TaskOptions(List<Class<? extends Throwable>> autoretryFor, int maxRetries, Duration retryBackoff,
         Duration retryBackoffMax, boolean retryJitter, Optional<Duration> timeLimit,
-        Optional<Duration> softTimeLimit) {
+        Optional<Duration> softTimeLimit, boolean transactional) {
 
     public static final TaskOptions DEFAULTS = new TaskOptions(List.of(), 3, Duration.ofSeconds(1),
-            Duration.ofMinutes(10), true, Optional.empty(), Optional.empty());
+            Duration.ofMinutes(10), true, Optional.empty(), Optional.empty(), false);
 
     static TaskOptions of(Task task, String where) {
         if (task.maxRetries() < 0) {
@@ -21,7 +21,7 @@ public record TaskOptions(List<Class<? extends Throwable>> autoretryFor, int max
                 duration(task.retryBackoff(), where, "retryBackoff").orElse(Duration.ZERO),
                 duration(task.retryBackoffMax(), where, "retryBackoffMax").orElse(Duration.ZERO),
                 task.retryJitter(), duration(task.timeLimit(), where, "timeLimit"),
-                duration(task.softTimeLimit(), where, "softTimeLimit"));
+                duration(task.softTimeLimit(), where, "softTimeLimit"), task.transactional());
     }
 
     /** Reads {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms} or ISO-8601 ({@code PT1M}); empty is none. */

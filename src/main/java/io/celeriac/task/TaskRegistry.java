@@ -38,6 +38,11 @@ public class TaskRegistry {
         Map<String, TaskDefinition> found = new TreeMap<>();
         for (Bean<?> candidate : Arc.container().beanManager().getBeans(Object.class, Any.Literal.INSTANCE)) {
             InjectableBean<?> bean = (InjectableBean<?>) candidate;
+            // A producer method or field reports its declaring class as bean class: calling a task method on the
+            // produced object would fail, so only class beans carry tasks.
+            if (bean.getKind() != InjectableBean.Kind.CLASS) {
+                continue;
+            }
             for (Class<?> type = bean.getBeanClass(); type != null && type != Object.class; type = type.getSuperclass()) {
                 for (Method method : type.getDeclaredMethods()) {
                     Task task = method.getAnnotation(Task.class);

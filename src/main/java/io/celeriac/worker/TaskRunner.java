@@ -3,23 +3,27 @@ package io.celeriac.worker;
 import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.SystemException;
+import jakarta.transaction.TransactionManager;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,16 +45,20 @@ import io.celeriac.result.ResultStore;
 import io.celeriac.task.RetryRequested;
 import io.celeriac.task.TaskContext;
 import io.celeriac.task.TaskDefinition;
+import io.celeriac.task.TimeLimitExceeded;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.InstanceHandle;
 import io.quarkus.arc.ManagedContext;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
- * Runs one task the way Flask's app context does for Celery: inside a request context of its own (so request-scoped
- * beans such as {@link TaskContext} and the Hibernate session belong to this task alone) and a transaction that
- * commits when the task returns and rolls back when it throws. Enforces its time limits, retries it when its policy
- * says so, and records the outcome in the result store (the {@link Worker} has recorded STARTED).
+ * Runs one task the way Flask's app context does for Celery: inside a request context of its own, so request-scoped
+ * beans such as {@link TaskContext} and the Hibernate session belong to this task alone. A task gets a transaction
+ * around its whole run only if it asks ({@code @Task(transactional = true)}), timed by its hard limit; otherwise its
+ * own {@code @Transactional} code or {@code QuarkusTransaction} decides, so a task may run for hours without a
+ * transaction timing out and without holding a database connection it does not use. Enforces time limits, retries
+ * the task when its policy says so, and records the outcome; a write that fails is tried again, holding the message
+ * rather than running the task again.
  */
 @ApplicationScoped
 public class TaskRunner {
@@ -67,24 +75,22 @@ public class TaskRunner {
     private final Revocations revocations;
     private final TaskMessageCodec codec;
     private final TaskMetrics metrics;
+    private final TransactionManager transactions;
+    private final OutcomeWrites writes;
     private final ObjectNode workerInfo;
-    /** The thread running each task, so a revocation or a time limit can interrupt it. */
-    private final Map<String, Thread> running = new ConcurrentHashMap<>();
-    /** Tasks with a time limit run here, so the worker slot can be freed when the hard limit strikes. */
-    private final ExecutorService limited = Executors.newCachedThreadPool(new java.util.concurrent.ThreadFactory() {
-        private final AtomicInteger count = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "celeriac-limited-task-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }
-    });
+    private final Set<Execution> running = ConcurrentHashMap.newKeySet();
+    /** Attempts past their hard limit that still run: Java cannot stop a thread that ignores interrupts. */
+    private final Set<Execution> abandoned = ConcurrentHashMap.newKeySet();
+    /**
+     * Tasks with a time limit run here, so the worker slot can be freed when the hard limit strikes. Bounded: the
+     * worker's concurrency plus as many abandoned attempts again; past that the worker fails liveness.
+     */
+    private final ThreadPoolExecutor limited;
+    private volatile boolean stopping;
 
     public TaskRunner(Arguments arguments, ResultStore results, TaskContext context, ObjectMapper mapper,
             CeleriacConfig config, TaskClient client, DeadLetters deadLetters, Revocations revocations,
-            TaskMessageCodec codec, TaskMetrics metrics) {
+            TaskMessageCodec codec, TaskMetrics metrics, TransactionManager transactions) {
         this.arguments = arguments;
         this.results = results;
         this.context = context;
@@ -95,18 +101,34 @@ public class TaskRunner {
         this.revocations = revocations;
         this.codec = codec;
         this.metrics = metrics;
+        this.transactions = transactions;
+        this.writes = new OutcomeWrites(() -> stopping);
         this.workerInfo = mapper.createObjectNode().put("pid", ProcessHandle.current().pid())
                 .put("hostname", Node.hostname());
+        int concurrency = config.worker().concurrency();
+        this.limited = new ThreadPoolExecutor(0, 2 * concurrency, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                new ThreadFactory() {
+                    private final AtomicInteger count = new AtomicInteger();
+
+                    @Override
+                    public Thread newThread(Runnable r) {
+                        Thread t = new Thread(r, "celeriac-limited-task-" + count.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    }
+                });
+        metrics.gauge("celeriac.worker.abandoned", abandoned::size);
     }
 
-    /** Interrupts the thread of a running task (a revocation); false when it does not run here. */
+    /** Interrupts the running attempts of a task (a revocation); false when none runs here. */
     public boolean interrupt(String taskId) {
-        Thread thread = running.get(taskId);
-        if (thread == null) {
-            return false;
+        boolean found = false;
+        for (Execution execution : running) {
+            if (execution.taskId.equals(taskId)) {
+                found |= execution.interrupt();
+            }
         }
-        thread.interrupt();
-        return true;
+        return found;
     }
 
     /** Who runs tasks here, as a STARTED record's meta says it (Celery's {@code {pid, hostname}}). */
@@ -114,116 +136,175 @@ public class TaskRunner {
         return workerInfo;
     }
 
-    public java.util.Set<String> runningIds() {
-        return running.keySet();
+    public List<String> runningIds() {
+        return running.stream().map(e -> e.taskId).distinct().toList();
+    }
+
+    /** Attempts abandoned at their hard limit whose threads still run. */
+    public int abandonedCount() {
+        abandoned.removeIf(e -> !e.alive());
+        return abandoned.size();
+    }
+
+    /** How many abandoned attempts the worker holds before it fails liveness and refuses limited tasks. */
+    int abandonedLimit() {
+        return config.worker().concurrency();
+    }
+
+    /**
+     * Shutdown, past the grace period: running attempts are interrupted, and whatever ends from now on without a
+     * stored outcome is left to the broker to run elsewhere, not recorded as a failure.
+     */
+    void stop() {
+        stopping = true;
+        running.forEach(Execution::interrupt);
+    }
+
+    boolean stopping() {
+        return stopping;
     }
 
     private record Outcome(JsonNode value, Throwable error) {
     }
 
     /**
-     * Runs the task and stores its outcome. A failure of the task itself is an outcome, not an exception; what
-     * escapes (or fails the returned stage) is a failure to record the outcome or to send a retry (Redis or the broker
-     * is down), which the caller must not ack. The common outcome, success, is written without holding this thread:
-     * the stage completes when Redis has it.
+     * Runs the task and stores its outcome; the stage says how to settle the message. A failure of the task itself is
+     * an outcome. The common outcome, success, is written without holding this thread.
      */
-    public CompletionStage<Void> run(TaskDefinition task, TaskMessage message) {
-        boolean tracked = !message.ignoreResult();
+    public CompletionStage<Settle> run(TaskDefinition task, TaskMessage message, boolean tracked, String startedAt) {
+        Execution execution = new Execution(message.id(), task.name(), startedAt);
         long start = System.nanoTime();
-        Outcome outcome = execute(task, message);
-        long millis = (System.nanoTime() - start) / 1_000_000;
+        Outcome outcome;
+        running.add(execution);
+        try {
+            outcome = execute(task, message, tracked, execution);
+        } finally {
+            running.remove(execution);
+        }
+        if (outcome == null) {
+            return CompletableFuture.completedFuture(Settle.PUT_BACK);
+        }
+        Duration runtime = Duration.ofNanos(System.nanoTime() - start);
+        if (stopping && outcome.error() != null) {
+            LOG.warnf("task %s stopped by the shutdown after %d ms: left to the broker to run again", execution,
+                    runtime.toMillis());
+            return CompletableFuture.completedFuture(Settle.LEAVE);
+        }
         if (outcome.error() == null) {
-            LOG.debugf("task %s[%s] succeeded in %d ms", task.name(), message.id(), millis);
-            metrics.succeeded(task.name(), Duration.ofMillis(millis));
-            return (tracked ? results.succeededLater(message.id(), task.name(), outcome.value())
-                    : results.forgetLater(message.id())).subscribeAsCompletionStage();
+            LOG.debugf("task %s succeeded in %d ms", execution, runtime.toMillis());
+            metrics.succeeded(task.name(), runtime);
+            Duration timeout = config.worker().writeTimeout();
+            return writes.later("the outcome of " + execution, () -> tracked
+                    ? results.succeededLater(message.id(), task.name(), outcome.value(), startedAt, timeout)
+                    : results.forgetLater(message.id(), timeout));
         }
-        failed(task, message, outcome.error(), tracked, millis);
-        return CompletableFuture.completedFuture(null);
+        return CompletableFuture.completedFuture(failed(task, message, execution, outcome.error(), tracked,
+                runtime));
     }
 
-    private void failed(TaskDefinition task, TaskMessage message, Throwable error, boolean tracked, long millis) {
-        boolean retried = recordFailure(task, message, error, tracked, millis);
-        if (retried) {
-            metrics.retried(task.name());
-        } else {
-            metrics.failed(task.name(), Duration.ofMillis(millis));
-        }
-    }
-
-    /** Records a failed run; true when the task was sent again for a retry. */
-    private boolean recordFailure(TaskDefinition task, TaskMessage message, Throwable error, boolean tracked,
-            long millis) {
+    private Settle failed(TaskDefinition task, TaskMessage message, Execution execution, Throwable error,
+            boolean tracked, Duration runtime) {
         String id = message.id();
-        if (revocations.isRevoked(id)) {
-            LOG.infof("task %s[%s] was revoked while running (%d ms)", task.name(), id, millis);
-            results.forget(id);
-            return false;
+        String name = task.name();
+        String startedAt = execution.startedAt;
+        String what = "the failure of " + execution;
+        if (revokedQuietly(id)) {
+            LOG.infof("task %s was revoked while running (%d ms)", execution, runtime.toMillis());
+            return writes.now(what, () -> results.forget(id));
         }
         if (error instanceof TaskArgumentException) {
-            LOG.warnf("task %s[%s] cannot run: %s", task.name(), id, error.getMessage());
-            results.failed(id, task.name(), error);
-            deadLetter(message, "arguments do not fit: " + error.getMessage());
-            return false;
+            LOG.warnf("task %s cannot run: %s", execution, error.getMessage());
+            metrics.failed(name, runtime);
+            return deadLettered(message, error, startedAt, "arguments do not fit: " + error.getMessage());
         }
         boolean asked = error instanceof RetryRequested;
         Throwable cause = asked && error.getCause() != null ? error.getCause() : error;
-        if (asked || task.options().retriesOn(error)) {
-            if (message.retries() < task.options().maxRetries()) {
-                int retry = message.retries() + 1;
-                Duration delay = (asked ? ((RetryRequested) error).countdown() : Optional.<Duration> empty())
-                        .orElseGet(() -> task.options().backoff(retry));
-                Instant eta = Instant.now().plus(delay);
-                LOG.infof("task %s[%s] failed (%s); retry %d of %d in %d ms", task.name(), id, cause, retry,
-                        task.options().maxRetries(), delay.toMillis());
-                if (tracked) {
-                    results.retrying(id, task.name(), retry, cause, eta);
+        boolean retryable = !(error instanceof ResultNotStorable) && (asked || task.options().retriesOn(error));
+        if (retryable && error instanceof TimeLimitExceeded && execution.alive()) {
+            // A retry would run beside the abandoned attempt, which has not stopped.
+            LOG.warnf("task %s passed its hard time limit and still runs: not retried", execution);
+            retryable = false;
+            cause = new TimeLimitExceeded(error.getMessage() + "; not retried: the abandoned attempt still runs");
+        }
+        if (retryable && message.retries() < task.options().maxRetries()) {
+            int retry = message.retries() + 1;
+            Duration delay = asked ? ((RetryRequested) error).countdown().orElseGet(() -> task.options().backoff(retry))
+                    : task.options().backoff(retry);
+            Instant eta = Instant.now().plus(delay);
+            Throwable reason = cause;
+            LOG.infof("task %s failed (%s); retry %d of %d in %d ms", execution, cause, retry,
+                    task.options().maxRetries(), delay.toMillis());
+            metrics.retried(name);
+            return writes.now(what, () -> {
+                if (results.retrying(id, name, retry, reason, eta, startedAt)) {
+                    client.enqueue(message.retry(retry, eta));
+                } else {
+                    LOG.warnf("task %s is already final: no retry sent", execution);
                 }
-                client.enqueue(message.retry(retry, eta));
-                return true;
-            }
-            LOG.warnf("task %s[%s] failed after %d retries: %s", task.name(), id, message.retries(), cause);
-            results.failed(id, task.name(), cause);
-            deadLetter(message, "out of retries (" + message.retries() + "): " + cause);
+            });
+        }
+        metrics.failed(name, runtime);
+        if (retryable) {
+            LOG.warnf("task %s failed after %d retries: %s", execution, message.retries(), cause);
+            return deadLettered(message, cause, startedAt, "out of retries (" + message.retries() + "): " + cause);
+        }
+        LOG.warnf("task %s failed after %d ms: %s", execution, runtime.toMillis(), cause);
+        Throwable reason = cause;
+        if (tracked || config.taskStoreErrorsEvenIfIgnored()) {
+            return writes.now(what, () -> results.failed(id, name, reason, startedAt));
+        }
+        return writes.now(what, () -> results.forget(id));
+    }
+
+    /**
+     * Whether the failure came from a revocation, for the log: the REVOKED record is already there and final, so a
+     * failed read only costs the log line.
+     */
+    private boolean revokedQuietly(String id) {
+        try {
+            return revocations.isRevoked(id);
+        } catch (RuntimeException e) {
             return false;
         }
-        LOG.warnf("task %s[%s] failed after %d ms: %s", task.name(), id, millis, cause);
-        if (tracked || config.taskStoreErrorsEvenIfIgnored()) {
-            results.failed(id, task.name(), cause);
-        } else {
-            results.forget(id);
-        }
-        return false;
     }
 
-    private void deadLetter(TaskMessage message, String reason) {
-        deadLetters.add(message.id(), message.task(), reason,
-                new String(codec.encode(message), java.nio.charset.StandardCharsets.UTF_8));
+    /** FAILURE and a dead letter, both written before the message is acked. */
+    private Settle deadLettered(TaskMessage message, Throwable error, String startedAt, String reason) {
+        var letter = deadLetters.letter(message.id(), message.task(), reason, codec.encodeText(message));
+        return writes.now("the dead letter of " + message.task() + "[" + message.id() + "]", () -> {
+            results.failed(message.id(), message.task(), error, startedAt);
+            deadLetters.add(letter);
+        });
     }
 
-    private Outcome execute(TaskDefinition task, TaskMessage message) {
-        AtomicBoolean softExceeded = new AtomicBoolean();
-        Callable<JsonNode> body = () -> runInContext(task, message, softExceeded);
-        Optional<Duration> soft = message.softTimeLimit();
-        Optional<Duration> hard = message.hardTimeLimit();
+    /** Runs the attempt within its limits; null when it could not start here and must go back to the broker. */
+    private Outcome execute(TaskDefinition task, TaskMessage message, boolean tracked, Execution execution) {
+        Optional<Duration> soft = earliest(message.softTimeLimit(), task.options().softTimeLimit());
+        Optional<Duration> hard = earliest(message.hardTimeLimit(), task.options().timeLimit());
         if (soft.isEmpty() && hard.isEmpty()) {
             try {
-                return new Outcome(body.call(), null);
+                return new Outcome(body(task, message, tracked, execution, hard), null);
             } catch (Throwable t) {
                 return new Outcome(null, unwrap(t));
             }
         }
-        Future<JsonNode> future = limited.submit(body);
+        Future<JsonNode> future;
+        try {
+            future = limited.submit(() -> body(task, message, tracked, execution, hard));
+        } catch (RejectedExecutionException e) {
+            LOG.errorf("no thread free for time-limited task %s (%d abandoned attempts still run): back to the broker",
+                    execution, abandonedCount());
+            return null;
+        }
         long started = System.nanoTime();
         try {
             if (soft.isPresent() && (hard.isEmpty() || soft.get().compareTo(hard.get()) < 0)) {
                 try {
                     return new Outcome(future.get(soft.get().toNanos(), TimeUnit.NANOSECONDS), null);
                 } catch (TimeoutException e) {
-                    softExceeded.set(true);
-                    LOG.infof("task %s[%s] passed its soft time limit (%d ms): interrupting it", task.name(),
-                            message.id(), soft.get().toMillis());
-                    interrupt(message.id());
+                    LOG.infof("task %s passed its soft time limit (%d ms): interrupting it", execution,
+                            soft.get().toMillis());
+                    execution.softLimitExceeded(soft.get());
                 }
             }
             if (hard.isEmpty()) {
@@ -233,36 +314,86 @@ public class TaskRunner {
             try {
                 return new Outcome(future.get(Math.max(0, left), TimeUnit.NANOSECONDS), null);
             } catch (TimeoutException e) {
-                // The thread cannot be killed: it is interrupted and abandoned, and the slot goes to the next task.
-                interrupt(message.id());
-                future.cancel(true);
-                return new Outcome(null, new TimeLimitExceeded(hard.get()));
+                return abandon(execution, hard.get());
             }
         } catch (ExecutionException e) {
             return new Outcome(null, unwrap(e.getCause()));
         } catch (InterruptedException e) {
-            future.cancel(true);
+            execution.interrupt();
             Thread.currentThread().interrupt();
             return new Outcome(null, e);
         }
     }
 
-    private JsonNode runInContext(TaskDefinition task, TaskMessage message, AtomicBoolean softExceeded)
-            throws Exception {
-        running.put(message.id(), Thread.currentThread());
+    /**
+     * The hard limit struck. The thread cannot be killed: it is interrupted and abandoned, and the slot goes to the
+     * next task. Its transaction, if the worker opened one, can no longer commit; what the task commits itself, or
+     * does outside a transaction, Java cannot undo.
+     */
+    private Outcome abandon(Execution execution, Duration limit) {
+        boolean noCommit = execution.forbidCommit();
+        execution.interrupt();
+        // Most tasks stop on the interrupt: give it a moment before counting it as abandoned.
+        for (int i = 0; i < 20 && execution.alive(); i++) {
+            pause(10);
+        }
+        if (execution.alive()) {
+            abandoned.add(execution);
+            LOG.warnf("task %s passed its hard time limit (%d ms) and ignores its interrupt: abandoned%s", execution,
+                    limit.toMillis(), noCommit ? "; its transaction will roll back" : "");
+        }
+        return new Outcome(null, new TimeLimitExceeded(limit));
+    }
+
+    private JsonNode body(TaskDefinition task, TaskMessage message, boolean tracked, Execution execution,
+            Optional<Duration> hard) throws Exception {
+        execution.bind();
         ManagedContext request = Arc.container().requestContext();
         request.activate();
         try {
-            context.enter(message.id(), task.name(), message.retries(), message.ignoreResult(), softExceeded::get);
+            context.enter(message.id(), task.name(), message.retries(), !tracked, execution.startedAt,
+                    execution::softLimitExceeded);
             Object[] args = arguments.bind(task.name(), task.method(), message.args(), message.kwargs());
-            Object returned = QuarkusTransaction.requiringNew().call(() -> invoke(task, args));
-            return mapper.valueToTree(returned);
+            if (!task.options().transactional()) {
+                return encode(task, invoke(task, args));
+            }
+            // The task's transaction lasts as long as its hard limit allows, so a long task does not meet the 60 s
+            // default; the result is encoded inside it, so a result that cannot be stored rolls the work back.
+            int timeout = hard.map(d -> (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toSeconds() + 1))).orElse(0);
+            return QuarkusTransaction.requiringNew().timeout(timeout).call(() -> {
+                execution.transaction(currentTransaction());
+                return encode(task, invoke(task, args));
+            });
         } finally {
             request.terminate();
-            running.remove(message.id(), Thread.currentThread());
-            // A revocation's interrupt must not leak into the next task this thread runs.
-            Thread.interrupted();
+            execution.end();
         }
+    }
+
+    private jakarta.transaction.Transaction currentTransaction() {
+        try {
+            return transactions.getTransaction();
+        } catch (SystemException e) {
+            return null;
+        }
+    }
+
+    private JsonNode encode(TaskDefinition task, Object returned) {
+        try {
+            return mapper.valueToTree(returned);
+        } catch (IllegalArgumentException e) {
+            throw new ResultNotStorable(task.name(), returned, e);
+        }
+    }
+
+    private static Optional<Duration> earliest(Optional<Duration> a, Optional<Duration> b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        return Optional.of(a.get().compareTo(b.get()) <= 0 ? a.get() : b.get());
     }
 
     private static Throwable unwrap(Throwable thrown) {
@@ -274,13 +405,25 @@ public class TaskRunner {
             return task.method().invoke(bean.get(), args);
         } catch (InvocationTargetException e) {
             throw new TaskThrew(e.getCause());
-        } catch (IllegalAccessException e) {
+        } catch (IllegalAccessException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot call task method " + task.method(), e);
         }
     }
 
+    Collection<Execution> running() {
+        return running;
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @PreDestroy
-    void stop() {
+    void close() {
         limited.shutdownNow();
     }
 

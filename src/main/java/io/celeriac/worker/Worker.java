@@ -2,12 +2,10 @@ package io.celeriac.worker;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +14,6 @@ import jakarta.interceptor.Interceptor;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import io.celeriac.config.CeleriacConfig;
@@ -25,6 +22,7 @@ import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.message.MalformedMessageException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
@@ -34,23 +32,23 @@ import io.celeriac.task.UnknownTaskException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
  * Consumes task messages and runs them, at most {@code celeriac.worker.concurrency} at a time. A message is acked
  * only after its task ran and the outcome was stored (Celery's {@code acks_late}), so a worker that dies mid-task
- * leaves the message to be redelivered. What cannot run (malformed, unknown task) is dead-lettered with the reason
- * and the worker goes on; a revoked or expired task is recorded as REVOKED without running; a redelivered task whose
- * result is already SUCCESS is not run again.
+ * leaves the message to be redelivered; one that keeps coming back is dead-lettered after
+ * {@code celeriac.worker.max-redeliveries}. What cannot run (malformed, unknown task) is dead-lettered with the reason
+ * and the worker goes on; a revoked or expired task is recorded as REVOKED without running; a task whose record is
+ * already final is not run again.
  */
 @ApplicationScoped
 public class Worker {
 
     public static final String CHANNEL = "celeriac-receive";
     private static final Logger LOG = Logger.getLogger(Worker.class);
-    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
+    private static final CompletionStage<Settle> ACK = CompletableFuture.completedFuture(Settle.ACK);
 
     private final TaskMessageCodec codec;
     private final TaskRegistry registry;
@@ -61,13 +59,19 @@ public class Worker {
     private final Revocations revocations;
     private final CeleriacConfig config;
     private final Roles roles;
+    private final TaskMetrics metrics;
     private volatile long lastDelivery;
     /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
     private volatile boolean draining;
+    /** Messages taken in and not yet settled: what a drain waits for, from the first step, not only running tasks. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Put-backs in a row: each waits longer, so an outage of Redis is not a busy loop through the broker. */
+    private final AtomicInteger putBacks = new AtomicInteger();
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
             WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
-            Roles roles) {
+            Roles roles, TaskMetrics metrics) {
+        this.metrics = metrics;
         this.codec = codec;
         this.registry = registry;
         this.runner = runner;
@@ -77,6 +81,7 @@ public class Worker {
         this.revocations = revocations;
         this.config = config;
         this.roles = roles;
+        workers.abandoned(runner::abandonedCount);
     }
 
     /** When the last message reached this worker (epoch ms, 0 if none yet). */
@@ -94,86 +99,104 @@ public class Worker {
             // requeue it to this still-subscribed consumer at once, over and over.
             return new CompletableFuture<>();
         }
-        CompletionStage<Void> stored;
+        inFlight.incrementAndGet();
+        CompletionStage<Settle> decided;
         try {
-            stored = handle(message.getPayload());
+            decided = handle(message);
         } catch (RuntimeException e) {
-            pause(1000);
-            return putBack(message, e);
+            // Redis or the broker failed before the task ran: nothing would be repeated, so the message goes back.
+            LOG.errorf("could not start a task, returning its message to the broker: %s", e.toString());
+            pause(putBackPause());
+            decided = CompletableFuture.completedFuture(Settle.PUT_BACK);
         }
-        // The ack follows the stored outcome on the event loop; this thread is free for the next task already.
-        return stored.handle((done, failure) -> failure == null ? message.ack() : putBackLater(message, failure))
-                .thenCompose(next -> next);
+        return decided.exceptionally(failure -> {
+            LOG.errorf("could not finish a task message, returning it to the broker: %s", failure.toString());
+            return Settle.PUT_BACK;
+        }).thenCompose(settle -> switch (settle) {
+            case ACK -> {
+                putBacks.set(0);
+                yield message.ack();
+            }
+            case PUT_BACK -> Delivery.putBack(message, new IllegalStateException("put back"));
+            case LEAVE -> {
+                inFlight.decrementAndGet();
+                yield new CompletableFuture<Void>();
+            }
+        }).whenComplete((done, failure) -> inFlight.decrementAndGet());
     }
 
-    /**
-     * Redis or the broker failed us: the message goes back rather than the task being lost (AMQP 0-9-1 requeues; the
-     * AMQP 1.0 connector applies its failure strategy). The caller pauses first, so an outage is not a hot loop.
-     */
-    private static CompletionStage<Void> putBack(Message<?> message, Throwable failure) {
-        LOG.errorf("could not process a task message, returning it to the broker: %s", failure.toString());
-        return message.nack(failure, Metadata.of(new RabbitMQRejectMetadata(true)));
+    private long putBackPause() {
+        int inARow = Math.min(putBacks.incrementAndGet(), 5);
+        return Math.min(10_000, 1000L << (inARow - 1));
     }
 
-    /** As {@link #putBack}, from the event loop: the pause holds the message (and its prefetch slot), no thread. */
-    private static CompletionStage<Void> putBackLater(Message<?> message, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
-        return CompletableFuture.runAsync(() -> {
-        }, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)).thenCompose(paused -> putBack(message, cause));
-    }
-
-    /** Handles one message; the stage completes once its outcome is stored. */
-    private CompletionStage<Void> handle(Object payload) {
+    /** Handles one message; the stage completes once its outcome is stored, saying how to settle it. */
+    private CompletionStage<Settle> handle(Message<?> delivery) {
+        Object payload = delivery.getPayload();
         TaskMessage task;
         try {
             task = codec.decode(payload);
         } catch (MalformedMessageException e) {
             LOG.errorf("dead-lettered a malformed task message: %s", e.getMessage());
-            deadLetters.add(null, null, "malformed: " + e.getMessage(), raw(payload));
-            return DONE;
+            if (e.taskId() != null) {
+                // The sender may be waiting on this id: say why it will never run.
+                results.failed(e.taskId(), e.task(), e);
+            }
+            deadLetters.add(e.taskId(), e.task(), "malformed: " + e.getMessage(), raw(payload));
+            return ACK;
         }
         Optional<TaskDefinition> definition = registry.find(task.task());
         if (definition.isEmpty()) {
             UnknownTaskException unknown = new UnknownTaskException(task.task());
             LOG.errorf("dead-lettered task message %s: %s", task.id(), unknown.getMessage());
-            // The sender may be waiting on this id: say why it will never run.
             results.failed(task.id(), task.task(), unknown);
             deadLetters.add(task.id(), task.task(), unknown.getMessage(), raw(payload));
-            return DONE;
+            return ACK;
         }
         Optional<Instant> expires = task.expiresInstant();
         if (expires.isPresent() && expires.get().isBefore(Instant.now())) {
             LOG.infof("task %s[%s] expired at %s before it could start", task.task(), task.id(), expires.get());
             results.revoked(task.id(), task.task(), "expired at " + expires.get());
-            return DONE;
+            metrics.skipped(task.task(), "expired");
+            return ACK;
         }
+        // The message may say whether to keep the result (a per-call choice); when it does not, the task's own
+        // declaration holds, whoever sent it.
+        boolean tracked = !(task.ignoreResult() != null ? task.ignoreResult() : definition.get().ignoreResult());
+        String startedAt = ResultStore.now();
         // One round trip for the checks and the STARTED record: this runs for every message.
-        switch (results.begin(task.id(), task.task(), !task.ignoreResult(), runner.workerInfo(),
-                Revocations.key(task.id()))) {
-            case REVOKED -> {
-                LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
-                results.revoked(task.id(), task.task(), "revoked");
-                return DONE;
-            }
-            case SUCCEEDED -> {
-                LOG.infof("task %s[%s] already succeeded: not running it again", task.task(), task.id());
-                return DONE;
-            }
-            case RUN -> {
-                // on below
-            }
+        ResultStore.Begin begin = results.begin(task.id(), task.task(), tracked, runner.workerInfo(),
+                Revocations.key(task.id()), Delivery.redelivered(delivery), startedAt);
+        if (begin instanceof ResultStore.Begin.Revoked) {
+            LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
+            results.revoked(task.id(), task.task(), "revoked");
+            metrics.skipped(task.task(), "revoked");
+            return ACK;
         }
-        // Active until its outcome is stored: a draining worker waits for that, not only for the task's return.
-        workers.started(task.id(), task.task());
-        CompletionStage<Void> stored;
+        if (begin instanceof ResultStore.Begin.Ready ready) {
+            LOG.infof("task %s[%s] is already %s: not running it again", task.task(), task.id(), ready.state());
+            metrics.skipped(task.task(), "ready");
+            return ACK;
+        }
+        int deliveries = ((ResultStore.Begin.Run) begin).deliveries();
+        if (deliveries > config.worker().maxRedeliveries() + 1) {
+            String reason = "delivered " + deliveries + " times without an outcome (its worker died or lost the "
+                    + "broker each time it ran it), more than celeriac.worker.max-redeliveries="
+                    + config.worker().maxRedeliveries();
+            LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
+            results.failed(task.id(), task.task(), new RedeliveryLimitExceeded(reason), startedAt);
+            deadLetters.add(task.id(), task.task(), reason, raw(payload));
+            return ACK;
+        }
+        long run = workers.started(task.id(), task.task());
+        CompletionStage<Settle> stored;
         try {
-            stored = runner.run(definition.get(), task);
+            stored = runner.run(definition.get(), task, tracked, startedAt);
         } catch (RuntimeException e) {
-            workers.finished(task.id());
+            workers.finished(run);
             throw e;
         }
-        return stored.whenComplete((done, failure) -> workers.finished(task.id()));
+        return stored.whenComplete((done, failure) -> workers.finished(run));
     }
 
     /** Interrupts running tasks that were revoked since they started. */
@@ -184,7 +207,7 @@ public class Worker {
             return;
         }
         try {
-            for (String id : revocations.revoked(List.copyOf(runner.runningIds()))) {
+            for (String id : revocations.revoked(runner.runningIds())) {
                 if (runner.interrupt(id)) {
                     LOG.infof("interrupted revoked task %s", id);
                 }
@@ -195,9 +218,10 @@ public class Worker {
     }
 
     /**
-     * On SIGTERM: stop running new messages, give running tasks {@code celeriac.worker.shutdown-grace} to finish
-     * (their acks still go out), and leave the rest to the broker, which redelivers what was prefetched but not acked
-     * once the connection closes.
+     * On SIGTERM: stop taking new messages, give those in hand {@code celeriac.worker.shutdown-grace} to finish (their
+     * acks still go out), then interrupt what still runs. A task stopped that way is not recorded as failed: its
+     * message is left to the broker, which redelivers it to another worker once the connection closes, with the
+     * messages prefetched but not started.
      */
     void drain(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
         if (!roles.has(Role.WORKER)) {
@@ -205,14 +229,19 @@ public class Worker {
         }
         draining = true;
         long deadline = System.currentTimeMillis() + config.worker().shutdownGrace().toMillis();
-        while (workers.activeCount() > 0 && System.currentTimeMillis() < deadline) {
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
             pause(100);
         }
-        if (workers.activeCount() > 0) {
-            LOG.warnf("shutting down with %d task(s) still running; their messages go back to the broker",
-                    workers.activeCount());
-        } else {
+        if (inFlight.get() == 0) {
             LOG.info("worker drained: no task running");
+            return;
+        }
+        LOG.warnf("shutting down with %d task(s) still in hand after %d ms: interrupting them; their messages go back "
+                + "to the broker", inFlight.get(), config.worker().shutdownGrace().toMillis());
+        runner.stop();
+        long stopped = System.currentTimeMillis() + 5_000;
+        while (inFlight.get() > 0 && System.currentTimeMillis() < stopped) {
+            pause(50);
         }
     }
 

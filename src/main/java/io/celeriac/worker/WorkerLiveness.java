@@ -1,6 +1,6 @@
 package io.celeriac.worker;
 
-import java.io.IOException;
+import java.util.OptionalLong;
 
 import jakarta.inject.Singleton;
 
@@ -10,7 +10,7 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 
 import io.celeriac.config.CeleriacConfig;
-import io.celeriac.queue.Queues;
+import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
 
@@ -26,17 +26,19 @@ public class WorkerLiveness implements HealthCheck {
 
     private final Worker worker;
     private final WorkerRegistry registry;
-    private final Queues queue;
+    private final TaskRunner runner;
+    private final TaskMetrics metrics;
     private final CeleriacConfig config;
     private final Roles roles;
     /** Since when tasks have been seen waiting while this worker had free slots; 0 when they were not. */
     private long waitingSince;
 
-    public WorkerLiveness(Worker worker, WorkerRegistry registry, Queues queue, CeleriacConfig config,
-            Roles roles) {
+    public WorkerLiveness(Worker worker, WorkerRegistry registry, TaskRunner runner, TaskMetrics metrics,
+            CeleriacConfig config, Roles roles) {
         this.worker = worker;
         this.registry = registry;
-        this.queue = queue;
+        this.runner = runner;
+        this.metrics = metrics;
         this.config = config;
         this.roles = roles;
     }
@@ -53,13 +55,21 @@ public class WorkerLiveness implements HealthCheck {
         response.withData("active", active).withData("concurrency", config.worker().concurrency())
                 .withData("lastDelivery", lastDelivery == 0 ? "never" : java.time.Instant.ofEpochMilli(lastDelivery)
                         .toString());
-        long ready;
-        try {
-            ready = queue.ready();
-        } catch (IOException e) {
-            waitingSince = 0;
-            return response.withData("queue", "unknown: " + e.getMessage()).build();
+        int abandoned = runner.abandonedCount();
+        response.withData("abandoned", abandoned);
+        if (abandoned >= runner.abandonedLimit()) {
+            // Threads that ignore their interrupts hold memory, connections and maybe locks: only a restart frees them.
+            return response.down().withData("reason", abandoned + " attempts past their hard time limit still run")
+                    .build();
         }
+        // The depth as last sampled in the background: a broker that accepts connections but does not answer must
+        // not hang this probe (and get the worker restarted for the broker's trouble).
+        OptionalLong sampled = metrics.queueReady();
+        if (sampled.isEmpty()) {
+            waitingSince = 0;
+            return response.withData("queue", "unknown").build();
+        }
+        long ready = sampled.getAsLong();
         response.withData("ready", ready);
         boolean starving = ready > 0 && active < config.worker().concurrency();
         if (!starving) {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -47,7 +49,10 @@ public class WorkerRegistry {
     private final String name;
     private final String hostname = Node.hostname();
     private final String startedAt = Instant.now().toString();
-    private final Map<String, WorkerInfo.ActiveTask> active = new ConcurrentHashMap<>();
+    /** By a token of each run, not the task id: two copies of one task on one worker are two runs. */
+    private final Map<Long, WorkerInfo.ActiveTask> active = new ConcurrentHashMap<>();
+    private final AtomicLong runs = new AtomicLong();
+    private IntSupplier abandoned = () -> 0;
 
     public WorkerRegistry(RedisDataSource redis, ObjectMapper mapper, CeleriacConfig config, Roles roles) {
         this.values = redis.value(String.class);
@@ -62,12 +67,20 @@ public class WorkerRegistry {
         return name;
     }
 
-    void started(String taskId, String taskName) {
-        active.put(taskId, new WorkerInfo.ActiveTask(taskId, taskName, Instant.now().toString()));
+    /** A run begins; the token ends it. */
+    long started(String taskId, String taskName) {
+        long token = runs.incrementAndGet();
+        active.put(token, new WorkerInfo.ActiveTask(taskId, taskName, Instant.now().toString()));
+        return token;
     }
 
-    void finished(String taskId) {
-        active.remove(taskId);
+    void finished(long token) {
+        active.remove(token);
+    }
+
+    /** Where the heartbeat reads how many abandoned attempts still run. */
+    void abandoned(IntSupplier count) {
+        this.abandoned = count;
     }
 
     public int activeCount() {
@@ -82,7 +95,7 @@ public class WorkerRegistry {
         }
         Instant now = Instant.now();
         WorkerInfo info = new WorkerInfo(name, hostname, ProcessHandle.current().pid(), config.worker().concurrency(),
-                startedAt, now.toString(), List.copyOf(active.values()));
+                startedAt, now.toString(), List.copyOf(active.values()), abandoned.getAsInt());
         try {
             values.set(KEY_PREFIX + name, mapper.writeValueAsString(info), new SetArgs().px(expiryMillis()));
             index.zadd(INDEX, now.toEpochMilli(), name);

@@ -2,22 +2,30 @@ package io.celeriac.client;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.inject.Inject;
 
@@ -113,6 +121,71 @@ class RabbitSenderTest {
         assertEquals(senders * each, ids.size());
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(
                 () -> ids.stream().allMatch(id -> results.get(id).filter(TaskResult::successful).isPresent()));
+    }
+
+    @Test
+    void aSendWithAnOverlongIdFailsAloneAndOthersOnTheLaneAreConfirmed() throws Exception {
+        try (Connection connection = connect()) {
+            Channel channel = connection.createChannel();
+            // A queue of its own, reached through the default exchange: routable, and no worker consumes "{}".
+            String queue = "celeriac-test-overlong-" + UUID.randomUUID();
+            channel.queueDeclare(queue, false, false, false, Map.of());
+            try {
+                int senders = 8;
+                int each = 100;
+                // A message id is an AMQP short string, at most 255 bytes: the client cannot encode this one.
+                String overlongId = "x".repeat(300);
+                Queue<CompletableFuture<Void>> normal = new ConcurrentLinkedQueue<>();
+                AtomicReference<CompletableFuture<Void>> overlong = new AtomicReference<>();
+                CountDownLatch start = new CountDownLatch(1);
+                ExecutorService pool = Executors.newFixedThreadPool(senders);
+                try {
+                    List<Future<?>> running = new ArrayList<>();
+                    for (int s = 0; s < senders; s++) {
+                        boolean sendsTheOverlongOne = s == 0;
+                        running.add(pool.submit(() -> {
+                            start.await();
+                            for (int i = 0; i < each; i++) {
+                                // Sent midway, without waiting on the others: every lane has sends awaiting confirms.
+                                if (sendsTheOverlongOne && i == each / 2) {
+                                    overlong.set(sender.send("", queue, overlongId, withId(overlongId), body()));
+                                }
+                                String id = UUID.randomUUID().toString();
+                                normal.add(sender.send("", queue, id, withId(id), body()));
+                            }
+                            return null;
+                        }));
+                    }
+                    start.countDown();
+                    for (Future<?> f : running) {
+                        f.get(60, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+
+                ExecutionException failed = assertThrows(ExecutionException.class,
+                        () -> overlong.get().get(10, TimeUnit.SECONDS));
+                // Not sent at all: a plain IOException, not a "maybe published".
+                assertInstanceOf(IOException.class, failed.getCause());
+                assertFalse(failed.getCause() instanceof MaybePublished, failed.getCause().toString());
+
+                List<Throwable> others = new ArrayList<>();
+                for (CompletableFuture<Void> sent : normal) {
+                    try {
+                        sent.get(30, TimeUnit.SECONDS);
+                    } catch (ExecutionException e) {
+                        others.add(e.getCause());
+                    }
+                }
+                assertTrue(others.isEmpty(), others.size() + " other sends failed, the first with " + others.stream()
+                        .findFirst().map(Throwable::toString).orElse(""));
+                assertEquals(senders * each, normal.size());
+                assertEquals(senders * each, channel.queueDeclarePassive(queue).getMessageCount());
+            } finally {
+                channel.queueDelete(queue);
+            }
+        }
     }
 
     private int sum(String id) {

@@ -37,12 +37,17 @@ abstract class ApiAndWorkerContract {
     Map<String, String> database;
 
     private AppProcess startWorker() throws Exception {
+        return startWorker(Map.of());
+    }
+
+    private AppProcess startWorker(Map<String, String> extra) throws Exception {
         Map<String, String> settings = new HashMap<>(servers);
         settings.putAll(database);
         settings.put("celeriac.roles", "worker");
         settings.put("celeriac.connector", connector());
         settings.put("celeriac.worker.name", "it-worker");
         settings.put("celeriac.worker.heartbeat-interval", "1s");
+        settings.putAll(extra);
         return AppProcess.start("it-worker", settings);
     }
 
@@ -115,6 +120,29 @@ abstract class ApiAndWorkerContract {
                 assertEquals(i + 1000, awaitReady(arrivedWhileDraining.get(i)).getInt("value"),
                         "a task sent while the last worker drained ran on the next one");
             }
+        }
+    }
+
+    @Test
+    void aTaskStillRunningWhenTheGraceEndsGoesBackToTheBrokerAndNotToFailure() throws Exception {
+        String running;
+        try (AppProcess worker = startWorker(Map.of("celeriac.worker.shutdown-grace", "2s"))) {
+            running = given().formParam("total", 6).post("/tasks/process").then().statusCode(200)
+                    .extract().path("result_id");
+            await().atMost(Duration.ofSeconds(15)).until(() -> "PROGRESS".equals(result(running).getString("state")));
+            long stopping = System.nanoTime();
+            worker.close();
+            long stopMillis = (System.nanoTime() - stopping) / 1_000_000;
+            assertTrue(stopMillis < 15_000, "the worker took " + stopMillis + " ms to stop after SIGTERM");
+        }
+        JsonPath interrupted = result(running);
+        assertEquals("PROGRESS", interrupted.getString("state"),
+                "interrupted by the shutdown, the task is neither failed nor finished: " + interrupted.prettify());
+        try (AppProcess worker = startWorker()) {
+            JsonPath done = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> result(running), r -> r.getBoolean("ready"));
+            assertEquals("SUCCESS", done.getString("state"), done.prettify());
+            assertEquals(Map.of("current", 6, "total", 6), done.getMap("value"), "the next worker ran it again");
         }
     }
 }

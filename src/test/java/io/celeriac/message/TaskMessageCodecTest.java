@@ -17,7 +17,7 @@ import io.vertx.core.json.JsonObject;
 class TaskMessageCodecTest {
 
     private final JsonMapper mapper = JsonMapper.builder().build();
-    private final TaskMessageCodec codec = new TaskMessageCodec(mapper);
+    private final TaskMessageCodec codec = new TaskMessageCodec();
 
     private static TaskMessage message() {
         var json = JsonNodeFactory.instance;
@@ -77,7 +77,7 @@ class TaskMessageCodecTest {
         assertMalformed("{\"id\": \"a\"}", "no 'task'");
         assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"args\": {}}", "'args' is not a JSON array");
         assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"kwargs\": []}", "'kwargs' is not a JSON object");
-        assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"retries\": \"x\"}", "'retries' is not an integer");
+        assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"retries\": \"x\"}", "'retries' is not a whole number from 0");
         assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"eta\": \"tomorrow\"}", "'eta' is not an ISO-8601 instant");
         assertMalformed("{\"id\": \"a\", \"task\": \"add\", \"timelimit\": 5}", "'timelimit' is not [soft, hard]");
         assertThrows(MalformedMessageException.class, () -> codec.decode(null));
@@ -87,5 +87,45 @@ class TaskMessageCodecTest {
     private void assertMalformed(String body, String expected) {
         var e = assertThrows(MalformedMessageException.class, () -> codec.decode(body));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    private static String withTimelimit(String timelimit) {
+        return "{\"id\":\"t-1\",\"task\":\"add\",\"args\":[1,2],\"timelimit\":" + timelimit + "}";
+    }
+
+    @Test
+    void absurdTimeLimitsAreMalformedAndNameTheTask() {
+        for (String bad : new String[] { "[1e12, null]", "[null, -1]", "[0, 5]", "[null, 1e300]" }) {
+            MalformedMessageException e = assertThrows(MalformedMessageException.class,
+                    () -> codec.decode(withTimelimit(bad)), bad);
+            assertTrue(e.getMessage().contains("'timelimit'"), e.getMessage());
+            assertEquals("t-1", e.taskId(), "the id is kept, so the sender's record can be closed");
+            assertEquals("add", e.task());
+        }
+        assertEquals(java.util.Arrays.asList(0.5, 3600.0), codec.decode(withTimelimit("[0.5, 3600]")).timelimit());
+    }
+
+    @Test
+    void idsThatCannotBeKeysOrMessageIdsAreMalformed() {
+        for (String id : new String[] { "x".repeat(129), "a{slot}b", "line\\nforged", " leading" }) {
+            String body = "{\"id\":\"" + id + "\",\"task\":\"add\"}";
+            MalformedMessageException e = assertThrows(MalformedMessageException.class, () -> codec.decode(body), id);
+            assertTrue(e.getMessage().contains("invalid 'id'"), e.getMessage());
+        }
+        assertEquals("celery-1:beat@x_y.z", codec.decode("{\"id\":\"celery-1:beat@x_y.z\",\"task\":\"add\"}").id());
+    }
+
+    @Test
+    void aMissingIgnoreResultLeavesTheChoiceToTheTask() {
+        assertEquals(null, codec.decode("{\"id\":\"a\",\"task\":\"add\"}").ignoreResult());
+        assertEquals(true, codec.decode("{\"id\":\"a\",\"task\":\"add\",\"ignore_result\":true}").ignoreResult());
+        assertThrows(MalformedMessageException.class,
+                () -> codec.decode("{\"id\":\"a\",\"task\":\"add\",\"ignore_result\":\"no\"}"));
+    }
+
+    @Test
+    void negativeRetriesAreMalformed() {
+        assertThrows(MalformedMessageException.class,
+                () -> codec.decode("{\"id\":\"a\",\"task\":\"add\",\"retries\":-1}"));
     }
 }

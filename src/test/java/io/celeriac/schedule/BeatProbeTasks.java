@@ -47,8 +47,12 @@ public class BeatProbeTasks {
         if (slowRunning.incrementAndGet() > 1) {
             slowOverlapped = true;
         }
-        slowRuns.incrementAndGet();
-        Thread.sleep(2500);
-        slowRunning.decrementAndGet();
+        try {
+            slowRuns.incrementAndGet();
+            Thread.sleep(2500);
+        } finally {
+            // Released even when the run is interrupted, or the next run would see a false overlap.
+            slowRunning.decrementAndGet();
+        }
     }
 }

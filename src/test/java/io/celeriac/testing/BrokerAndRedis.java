@@ -4,7 +4,9 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -33,6 +35,52 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
                     settings.get(RABBITMQ_DIST_PORT));
         } else {
             LocalServer.run("rabbitmq.sh", command, settings.get(RABBITMQ_DIR));
+        }
+    }
+
+    /**
+     * Freezes the broker (SIGSTOP) or thaws it (SIGCONT): it keeps its connections and accepts new ones but answers
+     * nothing, like a broker that is alive but sick, or a network that drops packets without resetting connections.
+     */
+    public static void freezeRabbitmq(Map<String, String> settings, boolean frozen) {
+        signalGroup(Path.of(settings.get(RABBITMQ_DIR), "wrapper.pid"), frozen ? "-STOP" : "-CONT");
+    }
+
+    /** As {@link #freezeRabbitmq}, for Redis. */
+    public static void freezeRedis(Map<String, String> settings, boolean frozen) {
+        signalGroup(Path.of(settings.get(REDIS_DIR), "redis.pid"), frozen ? "-STOP" : "-CONT");
+    }
+
+    /** A Redis command through redis-cli, for tests that change the server's own settings. */
+    public static String redisCli(Map<String, String> settings, String... command) {
+        List<String> line = new java.util.ArrayList<>(List.of("redis-cli", "-p", settings.get(REDIS_PORT)));
+        line.addAll(List.of(command));
+        return exec(line);
+    }
+
+    private static void signalGroup(Path pidFile, String signal) {
+        try {
+            String pid = Files.readString(pidFile).trim();
+            // The scripts start each server with setsid: its pid is its process group, which holds every process.
+            exec(List.of("kill", signal, "--", "-" + pid));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String exec(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(command + " failed: " + out);
+            }
+            return out.trim();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

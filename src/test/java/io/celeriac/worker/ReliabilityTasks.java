@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.celeriac.task.Task;
+import io.celeriac.example.User;
 import io.celeriac.task.TaskContext;
+import io.celeriac.task.TimeLimitExceeded;
 
 /** Tasks that record what happened to them, for the reliability tests. */
 @ApplicationScoped
@@ -92,5 +94,42 @@ public class ReliabilityTasks {
             }
         }
         return "finished";
+    }
+
+    /** As {@code counted_sleeper}, with its result ignored. */
+    @Task(name = "counted_ignored", result = Task.Result.IGNORE)
+    public void countedIgnored(String key, long millis) throws InterruptedException {
+        attempts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        Thread.sleep(millis);
+    }
+
+    /** Fails every time it runs, counting its runs. */
+    @Task(name = "always_fails", result = Task.Result.KEEP)
+    public void alwaysFails(String key) {
+        attempts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        throw new IllegalStateException("always fails: " + key);
+    }
+
+    /** Ignores interrupts like {@code stubborn}, and would be retried on its time limit. */
+    @Task(name = "stubborn_retried", result = Task.Result.KEEP, timeLimit = "500ms",
+            autoretryFor = TimeLimitExceeded.class, maxRetries = 2, retryBackoff = "100ms", retryJitter = false)
+    public String stubbornRetried(String key, long millis) {
+        attempts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        return stubborn(millis);
+    }
+
+    /**
+     * Runs in the worker's transaction, writes a row, then ignores its interrupts past its hard limit: the row must
+     * not be committed after the task was recorded as FAILURE.
+     */
+    @Task(name = "stubborn_writer", result = Task.Result.KEEP, timeLimit = "500ms", transactional = true)
+    public String stubbornWriter(String email, long millis) {
+        User user = new User();
+        user.name = "stubborn";
+        user.email = email;
+        user.persist();
+        String done = stubborn(millis);
+        events.add(email + ":returned");
+        return done;
     }
 }

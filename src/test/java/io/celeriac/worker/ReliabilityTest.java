@@ -4,6 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -23,8 +25,15 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
+import io.celeriac.client.DelayedQueue;
 import io.celeriac.client.SendOptions;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
 import io.celeriac.client.TaskClient;
+import io.celeriac.example.User;
+import io.celeriac.message.TaskArgumentException;
+import io.celeriac.result.ResultStore;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -41,6 +50,15 @@ class ReliabilityTest {
 
     @Inject
     RedisDataSource redis;
+
+    @Inject
+    TaskRunner runner;
+
+    @Inject
+    ResultStore results;
+
+    @Inject
+    DelayedQueue delayed;
 
     @ConfigProperty(name = "celeriac.broker.port")
     int brokerPort;
@@ -101,14 +119,14 @@ class ReliabilityTest {
         String key = key();
         Instant sent = Instant.now();
         String id = tasks.send("record", List.of(key), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(2)));
-        assertTrue(redis.sortedSet(String.class).zscore("celeriac-delayed", id).isPresent(),
-                "the delayed task is held in Redis");
+        assertEquals(1, delayed.waiting(id), "the delayed task is held in Redis");
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
                 .until(() -> "PENDING".equals(result(id).getString("state")));
         JsonPath done = awaitState(id, "SUCCESS", Duration.ofSeconds(10));
         assertTrue(!Instant.parse(done.getString("value")).isBefore(sent.plusSeconds(2)), done.prettify());
         assertEquals(1, probe.attempts(key));
-        assertTrue(redis.sortedSet(String.class).zscore("celeriac-delayed", id).isEmpty());
+        // Removed once the broker confirmed it, which can come a moment after the worker has run it.
+        await().atMost(Duration.ofSeconds(2)).until(() -> delayed.waiting(id) == 0);
     }
 
     @Test
@@ -154,13 +172,42 @@ class ReliabilityTest {
     }
 
     @Test
-    void theHardTimeLimitEndsTheTaskAsFailureAndFreesItsSlot() {
+    void theHardTimeLimitEndsTheTaskAsFailureFreesItsSlotAndCountsTheAbandonedThread() {
         long start = System.nanoTime();
-        String id = tasks.delay("stubborn", 10_000);
+        int abandonedBefore = runner.abandonedCount();
+        String id = tasks.delay("stubborn", 4_000);
         JsonPath failed = awaitState(id, "FAILURE", Duration.ofSeconds(5));
         assertEquals("TimeLimitExceeded", failed.getString("value.exc_type"));
         assertTrue(failed.getString("value.exc_message").contains("longer than 1000 ms"));
-        assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000, "it did not wait for the task's 10 s");
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 4_000, "it did not wait for the task's 4 s");
+        // The slot is free although the abandoned thread still runs: the worker reports it.
+        assertEquals(abandonedBefore + 1, runner.abandonedCount());
+        await().atMost(Duration.ofSeconds(12)).until(() -> given().get("/workers").jsonPath()
+                .getInt("[0].abandoned") >= 1);
+        String next = tasks.delay("record", key());
+        awaitState(next, "SUCCESS", Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runner.abandonedCount() == abandonedBefore);
+    }
+
+    @Test
+    void anAttemptThatOutlivesItsHardLimitIsNotRetriedBesideItself() {
+        String key = key();
+        String id = tasks.delay("stubborn_retried", key, 2_000);
+        JsonPath failed = awaitState(id, "FAILURE", Duration.ofSeconds(5));
+        assertTrue(failed.getString("value.exc_message").contains("not retried: the abandoned attempt still runs"),
+                failed.prettify());
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> probe.attempts(key) == 1);
+    }
+
+    @Test
+    void anAbandonedAttemptCannotCommitItsTransactionAfterItsFailure() {
+        String email = key() + "@example.org";
+        String id = tasks.delay("stubborn_writer", email, 1_500);
+        awaitState(id, "FAILURE", Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> probe.events().contains(email + ":returned"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> runner.abandonedCount() == 0);
+        assertEquals(0L, QuarkusTransaction.requiringNew().call(() -> User.count("email", email)),
+                "the abandoned attempt's row was rolled back");
     }
 
     @Test
@@ -168,12 +215,90 @@ class ReliabilityTest {
         String key = key();
         String id = tasks.delay("record", key);
         awaitState(id, "SUCCESS", Duration.ofSeconds(5));
+        double skipped = skipped("record", "ready");
         String body = "{\"id\": \"" + id + "\", \"task\": \"record\", \"args\": [\"" + key + "\"]}";
         publishRaw(body);
         publishRaw(body);
-        String later = tasks.delay("record", key());
-        awaitState(later, "SUCCESS", Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> skipped("record", "ready") >= skipped + 2);
         assertEquals(1, probe.attempts(key));
+    }
+
+    @Test
+    void aTaskWhoseRecordSaysFailureIsNotRunAgain() throws Exception {
+        String key = key();
+        String id = tasks.delay("always_fails", key);
+        awaitState(id, "FAILURE", Duration.ofSeconds(5));
+        double skipped = skipped("always_fails", "ready");
+        publishRaw("{\"id\": \"" + id + "\", \"task\": \"always_fails\", \"args\": [\"" + key + "\"]}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> skipped("always_fails", "ready") >= skipped + 1);
+        assertEquals(1, probe.attempts(key));
+        assertEquals("FAILURE", result(id).getString("state"));
+    }
+
+    @Test
+    void aTasksDeclaredLimitsAndResultPolicyHoldForMessagesThatDoNotRepeatThem() throws Exception {
+        // No timelimit in the message: stubborn's declared 1 s still ends it.
+        String limited = key();
+        publishRaw("{\"id\": \"" + limited + "\", \"task\": \"stubborn\", \"args\": [4000]}");
+        JsonPath failed = awaitState(limited, "FAILURE", Duration.ofSeconds(5));
+        assertEquals("TimeLimitExceeded", failed.getString("value.exc_type"));
+        // No ignore_result in the message: counted_ignored's declared IGNORE holds, so no record is written.
+        String key = key();
+        String ignored = key();
+        publishRaw("{\"id\": \"" + ignored + "\", \"task\": \"counted_ignored\", \"args\": [\"" + key
+                + "\", 0]}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> probe.attempts(key) == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !redis.key().exists("celery-task-meta-" + ignored));
+        given().get("/tasks/result/{id}", ignored).then().statusCode(404);
+    }
+
+    @Test
+    void aMalformedMessageWithAnIdClosesItsRecordAsFailure() throws Exception {
+        String id = key();
+        publishRaw("{\"id\": \"" + id + "\", \"task\": \"record\", \"args\": \"1, 2\"}");
+        JsonPath failed = awaitState(id, "FAILURE", Duration.ofSeconds(5));
+        assertEquals("MalformedMessageException", failed.getString("value.exc_type"));
+        assertTrue(failed.getString("value.exc_message").contains("'args' is not a JSON array"), failed.prettify());
+    }
+
+    @Test
+    void aTaskIdThatCannotBeAKeyIsRefusedBeforeSending() {
+        for (String bad : List.of("x".repeat(200), "has{braces}", "new\nline", "")) {
+            TaskArgumentException e = assertThrows(TaskArgumentException.class,
+                    () -> tasks.send("record", List.of("k"), Map.of(), SendOptions.none().taskId(bad)));
+            assertTrue(e.getMessage().startsWith("taskId of task 'record'"), e.getMessage());
+        }
+        assertTrue(redis.key().keys("celery-task-meta-has{braces}").isEmpty());
+    }
+
+    @Test
+    void aLateStateWriteCannotUndoAFinalResult() {
+        String id = tasks.delay("record", key());
+        awaitState(id, "SUCCESS", Duration.ofSeconds(5));
+        assertFalse(results.state(id, "record", "PROGRESS", JsonNodeFactory.instance.objectNode().put("current", 1),
+                null), "the write was refused");
+        assertEquals("SUCCESS", result(id).getString("state"));
+    }
+
+    @Test
+    void twoRequeuesOfOneDeadLetterAtOnceSendItOnce() throws Exception {
+        String key = key();
+        String id = tasks.delay("flaky", key, 3);
+        awaitState(id, "FAILURE", Duration.ofSeconds(15));
+        String letter = await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/dead-letters").jsonPath()
+                .getString("dead_letters.find { it.task_id == '" + id + "' }.id"), l -> l != null);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> given().post("/dead-letters/{id}/requeue", letter).statusCode());
+            var b = pool.submit(() -> given().post("/dead-letters/{id}/requeue", letter).statusCode());
+            List<Integer> codes = new java.util.ArrayList<>(List.of(a.get(), b.get()));
+            java.util.Collections.sort(codes);
+            assertEquals(List.of(200, 404), codes, "one requeue wins, the other finds no letter");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(4, awaitState(id, "SUCCESS", Duration.ofSeconds(10)).getInt("value"));
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> probe.attempts(key) == 4);
     }
 
     @Test
@@ -191,6 +316,17 @@ class ReliabilityTest {
         });
         given().get("/dead-letters?limit=zero").then().statusCode(400).body("field",
                 org.hamcrest.Matchers.equalTo("limit"));
+    }
+
+    private static double skipped(String task, String reason) {
+        double sum = 0;
+        for (String line : given().get("/q/metrics").asString().split("\n")) {
+            if (line.startsWith("celeriac_tasks_skipped_total{") && line.contains("task=\"" + task + "\"")
+                    && line.contains("reason=\"" + reason + "\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     private void publishRaw(String body) throws Exception {

@@ -1,4 +1,4 @@
-package io.celeriac.worker;
+package io.celeriac.task;
 
 import java.time.Duration;
 
@@ -7,5 +7,9 @@ public class TimeLimitExceeded extends RuntimeException {
 
     public TimeLimitExceeded(Duration limit) {
         super("time limit exceeded: the task ran longer than " + limit.toMillis() + " ms");
+    }
+
+    public TimeLimitExceeded(String message) {
+        super(message);
     }
 }

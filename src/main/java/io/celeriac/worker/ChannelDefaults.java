@@ -1,0 +1,32 @@
+package io.celeriac.worker;
+
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+import io.smallrye.config.ConfigSourceContext;
+import io.smallrye.config.ConfigSourceFactory;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.PropertiesConfigSource;
+
+/**
+ * The consumer's failure strategy, which each connector names its own way, for the one thing the worker nacks for:
+ * handing a message back to the queue. Over AMQP 1.0 that is {@code release} (RabbitMQ requeues a released
+ * message; its {@code reject} would dead-letter it, draining the work queue during a Redis outage). Over AMQP 0-9-1
+ * the worker's nack carries requeue itself, and {@code reject} keeps a nack without it from requeueing.
+ */
+public class ChannelDefaults implements ConfigSourceFactory {
+
+    static final String FAILURE_STRATEGY = "mp.messaging.incoming." + Worker.CHANNEL + ".failure-strategy";
+    /** Below application.properties (250): a user's own choice wins. */
+    static final int ORDINAL = 200;
+
+    @Override
+    public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        ConfigValue connector = context.getValue("celeriac.connector");
+        String strategy = connector != null && "smallrye-amqp".equals(connector.getValue()) ? "release" : "reject";
+        return List.of(new PropertiesConfigSource(Map.of(FAILURE_STRATEGY, strategy), "celeriac-channel-defaults",
+                ORDINAL));
+    }
+}

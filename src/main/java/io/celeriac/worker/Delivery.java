@@ -1,0 +1,38 @@
+package io.celeriac.worker;
+
+import java.util.concurrent.CompletionStage;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+
+import io.smallrye.reactive.messaging.amqp.IncomingAmqpMetadata;
+import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
+import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
+
+/**
+ * What the worker needs from a delivery that each connector says its own way: whether it is a redelivery, and how to
+ * hand a message back to the queue. Over AMQP 1.0 the put-back is the channel's {@code release} failure strategy
+ * (see ChannelDefaults), which RabbitMQ requeues; its {@code reject} would dead-letter the message.
+ */
+final class Delivery {
+
+    private Delivery() {
+    }
+
+    static boolean redelivered(Message<?> message) {
+        var rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
+        if (rabbit.isPresent()) {
+            return rabbit.get().isRedeliver();
+        }
+        var amqp = message.getMetadata(IncomingAmqpMetadata.class);
+        if (amqp.isPresent()) {
+            return amqp.get().getDeliveryCount() > 0 || !amqp.get().isFirstAcquirer();
+        }
+        return false;
+    }
+
+    /** Back to the queue, for this or another worker. */
+    static CompletionStage<Void> putBack(Message<?> message, Throwable reason) {
+        return message.nack(reason, Metadata.of(new RabbitMQRejectMetadata(true)));
+    }
+}

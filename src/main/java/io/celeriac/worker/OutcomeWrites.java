@@ -1,0 +1,123 @@
+package io.celeriac.worker;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The writes that follow a task's run (its result, failure, retry or dead letter), tried until they land. The task
+ * has run: if Redis or the broker refuses the write for a while (down, read-only after a fail-over, out of memory),
+ * running the task again would repeat its side effects, so the message is held, unacked, and the write is tried again
+ * with a growing pause; the worker takes no new work in that slot meanwhile, which is right when outcomes cannot be
+ * stored. A write that fails the same way every time (a Redis error such as WRONGTYPE on a forged key) is given up
+ * after a few tries and logged as an error, so it cannot hold a slot for ever. While the worker stops, a failed write
+ * leaves the message to the broker.
+ */
+final class OutcomeWrites {
+
+    private static final Logger LOG = Logger.getLogger(OutcomeWrites.class);
+    static final Duration FIRST_PAUSE = Duration.ofMillis(250);
+    static final Duration LONGEST_PAUSE = Duration.ofSeconds(10);
+    /** Tries of a write that fails with an error that is not the infrastructure's. */
+    static final int PERMANENT_TRIES = 5;
+
+    private final BooleanSupplier stopping;
+
+    OutcomeWrites(BooleanSupplier stopping) {
+        this.stopping = stopping;
+    }
+
+    /** Runs {@code write} on the calling thread until it lands. */
+    Settle now(String what, Runnable write) {
+        long pause = FIRST_PAUSE.toMillis();
+        for (int attempt = 1;; attempt++) {
+            try {
+                write.run();
+                if (attempt > 1) {
+                    LOG.infof("stored %s after %d attempts", what, attempt);
+                }
+                return Settle.ACK;
+            } catch (RuntimeException e) {
+                Settle next = afterFailure(what, e, attempt);
+                if (next != null) {
+                    return next;
+                }
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Settle.LEAVE;
+            }
+            pause = Math.min(LONGEST_PAUSE.toMillis(), pause * 2);
+        }
+    }
+
+    /** As {@link #now}, without holding a thread: the pauses hold the message only. */
+    CompletionStage<Settle> later(String what, Supplier<Uni<Void>> write) {
+        return attempt(what, write, 1, FIRST_PAUSE.toMillis());
+    }
+
+    private CompletionStage<Settle> attempt(String what, Supplier<Uni<Void>> write, int attempt, long pause) {
+        CompletionStage<Void> done;
+        try {
+            done = write.get().subscribeAsCompletionStage();
+        } catch (RuntimeException e) {
+            done = CompletableFuture.failedFuture(e);
+        }
+        return done.handle((ok, failure) -> {
+            if (failure == null) {
+                if (attempt > 1) {
+                    LOG.infof("stored %s after %d attempts", what, attempt);
+                }
+                return CompletableFuture.completedFuture(Settle.ACK);
+            }
+            Settle next = afterFailure(what, failure, attempt);
+            if (next != null) {
+                return CompletableFuture.completedFuture(next);
+            }
+            return CompletableFuture.runAsync(() -> {
+            }, CompletableFuture.delayedExecutor(pause, TimeUnit.MILLISECONDS)).thenCompose(
+                    paused -> attempt(what, write, attempt + 1, Math.min(LONGEST_PAUSE.toMillis(), pause * 2)));
+        }).thenCompose(next -> next);
+    }
+
+    /** How to go on after a failed try: null to try again, else how to settle. */
+    private Settle afterFailure(String what, Throwable failure, int attempt) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        if (stopping.getAsBoolean()) {
+            LOG.warnf("could not store %s while stopping (%s): the message goes back to the broker", what, cause);
+            return Settle.LEAVE;
+        }
+        if (permanent(cause) && attempt >= PERMANENT_TRIES) {
+            LOG.errorf("gave up storing %s after %d attempts: %s. The message is acknowledged so it cannot loop; "
+                    + "the task's outcome is only in this log", what, attempt, cause);
+            return Settle.ACK;
+        }
+        if (attempt == 1 || attempt % 10 == 0) {
+            LOG.warnf("could not store %s (attempt %d), holding its message and trying again: %s", what, attempt,
+                    cause);
+        }
+        return null;
+    }
+
+    /**
+     * Errors that another try will not mend. Connection failures, timeouts and Redis's refusals during an outage or a
+     * fail-over (READONLY, NOREPLICAS, OOM, LOADING, MASTERDOWN, BUSY, TRYAGAIN, CLUSTERDOWN, MISCONF) are not.
+     */
+    static boolean permanent(Throwable error) {
+        String message = String.valueOf(error.getMessage());
+        return message.startsWith("WRONGTYPE") || message.startsWith("ERR Error running script")
+                || message.contains("user_script") || error instanceof IllegalArgumentException
+                || error instanceof IllegalStateException && !message.contains("closed");
+    }
+}
