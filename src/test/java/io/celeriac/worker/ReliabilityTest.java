@@ -182,8 +182,8 @@ class ReliabilityTest {
         assertTrue((System.nanoTime() - start) / 1_000_000 < 4_000, "it did not wait for the task's 4 s");
         // The slot is free although the abandoned thread still runs: the worker reports it.
         assertEquals(abandonedBefore + 1, runner.abandonedCount());
-        await().atMost(Duration.ofSeconds(12)).until(() -> given().get("/workers").jsonPath()
-                .getInt("[0].abandoned") >= 1);
+        assertEquals(abandonedBefore + 1, given().get("/q/health/live").jsonPath()
+                .getInt("checks.find { it.name == 'celeriac-worker' }.data.abandoned"));
         String next = tasks.delay("record", key());
         awaitState(next, "SUCCESS", Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(10)).until(() -> runner.abandonedCount() == abandonedBefore);
