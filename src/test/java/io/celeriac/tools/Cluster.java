@@ -26,9 +26,19 @@ final class Cluster implements AutoCloseable {
         for (String p : List.of("rabbit", "rabbit-dist", "redis", "postgres")) {
             ports.put(p, String.valueOf(LocalServer.freePort()));
         }
-        rabbitmq("start");
-        redis("start");
-        script("postgres.sh", "start", dir.resolve("postgres"), ports.get("postgres"));
+        try {
+            rabbitmq("start");
+            redis("start");
+            script("postgres.sh", "start", dir.resolve("postgres"), ports.get("postgres"));
+        } catch (RuntimeException e) {
+            // No close() follows a failed constructor: the servers already up must not outlive it.
+            try {
+                stopServers();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     void rabbitmq(String command) {
@@ -88,9 +98,27 @@ final class Cluster implements AutoCloseable {
         for (AppProcess app : apps) {
             app.close();
         }
-        rabbitmq("stop");
-        redis("stop");
-        script("postgres.sh", "stop", dir.resolve("postgres"));
+        stopServers();
+    }
+
+    /** Stops every server, each even when another failed to stop; then throws the first failure. */
+    private void stopServers() {
+        RuntimeException failure = null;
+        for (Runnable stop : List.<Runnable>of(() -> rabbitmq("stop"), () -> redis("stop"),
+                () -> script("postgres.sh", "stop", dir.resolve("postgres")))) {
+            try {
+                stop.run();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private void script(String name, Object... args) {
