@@ -30,14 +30,22 @@ final class OutcomeWrites {
     static final int PERMANENT_TRIES = 5;
 
     private final BooleanSupplier stopping;
+    private final long firstPause;
+    private final long longestPause;
 
     OutcomeWrites(BooleanSupplier stopping) {
+        this(stopping, FIRST_PAUSE, LONGEST_PAUSE);
+    }
+
+    OutcomeWrites(BooleanSupplier stopping, Duration firstPause, Duration longestPause) {
         this.stopping = stopping;
+        this.firstPause = firstPause.toMillis();
+        this.longestPause = longestPause.toMillis();
     }
 
     /** Runs {@code write} on the calling thread until it lands. */
     Settle now(String what, Runnable write) {
-        long pause = FIRST_PAUSE.toMillis();
+        long pause = firstPause;
         for (int attempt = 1;; attempt++) {
             try {
                 write.run();
@@ -57,13 +65,13 @@ final class OutcomeWrites {
                 Thread.currentThread().interrupt();
                 return Settle.LEAVE;
             }
-            pause = Math.min(LONGEST_PAUSE.toMillis(), pause * 2);
+            pause = Math.min(longestPause, pause * 2);
         }
     }
 
     /** As {@link #now}, without holding a thread: the pauses hold the message only. */
     CompletionStage<Settle> later(String what, Supplier<Uni<Void>> write) {
-        return attempt(what, write, 1, FIRST_PAUSE.toMillis());
+        return attempt(what, write, 1, firstPause);
     }
 
     private CompletionStage<Settle> attempt(String what, Supplier<Uni<Void>> write, int attempt, long pause) {
@@ -86,7 +94,7 @@ final class OutcomeWrites {
             }
             return CompletableFuture.runAsync(() -> {
             }, CompletableFuture.delayedExecutor(pause, TimeUnit.MILLISECONDS)).thenCompose(
-                    paused -> attempt(what, write, attempt + 1, Math.min(LONGEST_PAUSE.toMillis(), pause * 2)));
+                    paused -> attempt(what, write, attempt + 1, Math.min(longestPause, pause * 2)));
         }).thenCompose(next -> next);
     }
 
@@ -111,13 +119,20 @@ final class OutcomeWrites {
     }
 
     /**
-     * Errors that another try will not mend. Connection failures, timeouts and Redis's refusals during an outage or a
-     * fail-over (READONLY, NOREPLICAS, OOM, LOADING, MASTERDOWN, BUSY, TRYAGAIN, CLUSTERDOWN, MISCONF) are not.
+     * Errors that another try will not mend: Redis's WRONGTYPE and ERR replies (a forged key, a script error), and a
+     * record that cannot be encoded. Connection failures, timeouts and Redis's refusals during an outage or a
+     * fail-over (READONLY, NOREPLICAS, OOM, LOADING, MASTERDOWN, BUSY, TRYAGAIN, CLUSTERDOWN, MISCONF) are not, even
+     * when they come out of a script (Redis then adds "script: ..., on @user_script:N" to the reply).
      */
     static boolean permanent(Throwable error) {
         String message = String.valueOf(error.getMessage());
-        return message.startsWith("WRONGTYPE") || message.startsWith("ERR Error running script")
-                || message.contains("user_script") || error instanceof IllegalArgumentException
-                || error instanceof IllegalStateException && !message.contains("closed");
+        if (message.startsWith("WRONGTYPE")) {
+            return true;
+        }
+        if (message.startsWith("ERR")) {
+            return !message.startsWith("ERR max number of clients");
+        }
+        return error instanceof IllegalArgumentException
+                || error instanceof IllegalStateException && message.startsWith("cannot encode");
     }
 }

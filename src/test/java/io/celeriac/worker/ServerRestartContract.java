@@ -153,6 +153,24 @@ abstract class ServerRestartContract {
     }
 
     @Test
+    void aResultRefusedForLongerThanAFewTriesStillLandsOnceRedisTakesWritesAgain() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String id = tasks.delay("counted_sleeper", key, 1000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> reliability.attempts(key) == 1);
+        BrokerAndRedis.redisCli(servers, "CONFIG", "SET", "min-replicas-to-write", "1");
+        try {
+            // Longer than five tries with their pauses: a refusal from inside a script is still the outage's.
+            Thread.sleep(7000);
+        } finally {
+            BrokerAndRedis.redisCli(servers, "CONFIG", "SET", "min-replicas-to-write", "0");
+        }
+        JsonPath result = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> given().get("/tasks/result/{id}", id).jsonPath(), r -> r.getBoolean("ready"));
+        assertEquals("SUCCESS", result.getString("state"), result.prettify());
+        assertEquals(1, reliability.attempts(key));
+    }
+
+    @Test
     void tasksThatArriveWhileRedisIsDownWaitInTheQueueAndRunWhenItIsBack() throws Exception {
         List<String> keys = new ArrayList<>();
         BrokerAndRedis.redis(servers, "stop");
