@@ -26,6 +26,14 @@ final class Cluster implements AutoCloseable {
         for (String p : List.of("rabbit", "rabbit-dist", "redis", "postgres")) {
             ports.put(p, String.valueOf(LocalServer.freePort()));
         }
+        // A tool stopped by a signal (Ctrl-C, a timeout) still stops its servers; stopping twice is harmless.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                stopServers();
+            } catch (RuntimeException ignored) {
+                // exiting anyway
+            }
+        }));
         try {
             rabbitmq("start");
             redis("start");
