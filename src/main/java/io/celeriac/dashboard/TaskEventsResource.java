@@ -56,7 +56,8 @@ public class TaskEventsResource {
                 .onItem().transform(tick -> results.get(id))
                 .select().first(r -> !ended(last.get()))
                 // The record can vanish mid-stream: an ignored result is dropped once its task has run.
-                .onItem().transform(r -> r.map(found -> encode(found.view())).orElseGet(() -> finishedWithoutRecord(id)))
+                .onItem().transform(r -> r.map(found -> encode(found.view()))
+                        .orElseGet(() -> withoutRecord(id, last.get())))
                 .select().where(json -> !json.equals(last.getAndSet(json)));
     }
 
@@ -77,9 +78,17 @@ public class TaskEventsResource {
         return lastSent != null && (lastSent.startsWith("{\"ready\":true") || lastSent.contains("\"finished\":true"));
     }
 
-    private String finishedWithoutRecord(String id) {
-        return encode(Map.of("ready", false, "state", "IGNORED", "finished", true, "message",
-                "task '" + id + "' has run; its result was not kept"));
+    /**
+     * The record is gone: an ignored result's marker is dropped once its task has run, but a kept result's record
+     * only goes when it expires or is removed, and must not be reported as "ran, result not kept".
+     */
+    private String withoutRecord(String id, String lastSent) {
+        if (lastSent == null || lastSent.contains("\"state\":\"IGNORED\"")) {
+            return encode(Map.of("ready", false, "state", "IGNORED", "finished", true, "message",
+                    "task '" + id + "' has run; its result was not kept"));
+        }
+        return encode(Map.of("ready", false, "state", "UNKNOWN", "finished", true, "message",
+                "the record of task '" + id + "' is gone (it expired or was removed) before it was ready"));
     }
 
     private String encode(Object value) {
