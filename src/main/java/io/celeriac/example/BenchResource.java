@@ -16,7 +16,6 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestForm;
 
 import io.celeriac.client.TaskClient;
-import io.celeriac.task.Task;
 
 /**
  * The hook scripts/bench uses to measure sending through the Java API ({@code TaskClient}) inside an application,
@@ -36,14 +35,6 @@ public class BenchResource {
             @org.eclipse.microprofile.config.inject.ConfigProperty(name = "example.bench.enabled") boolean enabled) {
         this.tasks = tasks;
         this.enabled = enabled;
-    }
-
-    /** A task with nothing to do and its result ignored: what the untracked figures move. */
-    @jakarta.enterprise.context.ApplicationScoped
-    public static class Noop {
-        @Task(name = "noop")
-        public void noop(int i) {
-        }
     }
 
     @POST

@@ -6,7 +6,10 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.spi.Bean;
@@ -34,8 +37,9 @@ public class TaskRegistry {
 
     private final Map<String, TaskDefinition> tasks;
 
-    TaskRegistry(CeleriacConfig config, @Any InjectableInstance<Object> keepsTaskBeans) {
+    TaskRegistry(CeleriacConfig config, @Any InjectableInstance<Object> keepsTaskBeans, DiscoveredTasks discovered) {
         Map<String, TaskDefinition> found = new TreeMap<>();
+        Set<String> seen = new HashSet<>();
         for (Bean<?> candidate : Arc.container().beanManager().getBeans(Object.class, Any.Literal.INSTANCE)) {
             InjectableBean<?> bean = (InjectableBean<?>) candidate;
             // A producer method or field reports its declaring class as bean class: calling a task method on the
@@ -53,6 +57,7 @@ public class TaskRegistry {
                         throw new IllegalStateException("@Task method " + type.getName() + "." + method.getName()
                                 + " must be public and not static");
                     }
+                    seen.add(DiscoveredTasks.key(bean.getBeanClass().getName(), method.getName()));
                     String name = task.name().isBlank() ? method.getName() : task.name();
                     boolean ignore = switch (task.result()) {
                         case KEEP -> false;
@@ -69,8 +74,22 @@ public class TaskRegistry {
                 }
             }
         }
+        Set<String> missing = missing(discovered.methods(), seen);
+        if (!missing.isEmpty()) {
+            // A task the build saw but reflection cannot: every message for it would be dead-lettered as unknown.
+            throw new IllegalStateException("@Task methods found at build time are not visible at run time: "
+                    + missing + ". In a native image, annotate their beans with "
+                    + "@RegisterForReflection(methods = true)");
+        }
         this.tasks = Collections.unmodifiableMap(found);
         Logger.getLogger(TaskRegistry.class).infof("tasks: %s", found.keySet());
+    }
+
+    /** The build-time task methods ({@code class#method}) that the run-time scan did not find. */
+    static Set<String> missing(Set<String> discovered, Set<String> seen) {
+        Set<String> missing = new TreeSet<>(discovered);
+        missing.removeAll(seen);
+        return missing;
     }
 
     public Optional<TaskDefinition> find(String name) {

@@ -14,9 +14,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** The packaged app (target/quarkus-app) run as a separate process, as a deployment would run it. */
+/**
+ * The packaged app run as a separate process, as a deployment would run it: the native executable when the build made
+ * one (see {@link #nativeRunner()}), else the JVM jar in target/quarkus-app.
+ */
 public final class AppProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -62,13 +66,18 @@ public final class AppProcess implements AutoCloseable {
     public static AppProcess start(String name, Map<String, String> settings, List<String> jvmOptions, Path log,
             boolean append) throws IOException {
         int port = LocalServer.freePort();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString()));
-        command.addAll(jvmOptions);
-        // For profiling and memory experiments: e.g. CELERIAC_APP_JAVA_OPTS="-XX:StartFlightRecording=filename=x.jfr".
-        String extra = System.getenv("CELERIAC_APP_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
+        Optional<Path> nativeRunner = nativeRunner();
+        List<String> command = new ArrayList<>();
+        if (nativeRunner.isPresent()) {
+            command.add(nativeRunner.get().toString());
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            // For profiling and memory experiments: e.g. CELERIAC_APP_JAVA_OPTS="-XX:StartFlightRecording=filename=x.jfr".
+            String extra = System.getenv("CELERIAC_APP_JAVA_OPTS");
+            if (extra != null && !extra.isBlank()) {
+                command.addAll(List.of(extra.trim().split("\\s+")));
+            }
         }
         settings.forEach((k, v) -> {
             if (!k.startsWith("%")) {
@@ -76,8 +85,10 @@ public final class AppProcess implements AutoCloseable {
             }
         });
         command.add("-Dquarkus.http.port=" + port);
-        command.add("-jar");
-        command.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        if (nativeRunner.isEmpty()) {
+            command.add("-jar");
+            command.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        }
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile())
                         : ProcessBuilder.Redirect.to(log.toFile()))
@@ -91,6 +102,20 @@ public final class AppProcess implements AutoCloseable {
             throw e;
         }
         return app;
+    }
+
+    /**
+     * The native executable, when the build made one: failsafe passes {@code native.image.path} (under
+     * {@code -Dnative} the runner exists there), so the integration tests run native workers as they would be deployed.
+     * Its {@code -D} settings are the same; JVM options do not apply.
+     */
+    static Optional<Path> nativeRunner() {
+        String configured = System.getProperty("native.image.path");
+        if (configured == null || configured.isBlank()) {
+            return Optional.empty();
+        }
+        Path runner = Path.of(configured).toAbsolutePath();
+        return Files.isRegularFile(runner) && Files.isExecutable(runner) ? Optional.of(runner) : Optional.empty();
     }
 
     private static void awaitReady(AppProcess app, String name) {
