@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.Priority;
@@ -106,7 +107,6 @@ public class Worker {
         } catch (RuntimeException e) {
             // Redis or the broker failed before the task ran: nothing would be repeated, so the message goes back.
             LOG.errorf("could not start a task, returning its message to the broker: %s", e.toString());
-            pause(putBackPause());
             decided = CompletableFuture.completedFuture(Settle.PUT_BACK);
         }
         return decided.exceptionally(failure -> {
@@ -117,7 +117,11 @@ public class Worker {
                 putBacks.set(0);
                 yield message.ack();
             }
-            case PUT_BACK -> Delivery.putBack(message, new IllegalStateException("put back"));
+            // After a pause that holds the message, not a thread: handed straight back, it would come straight back
+            // to this consumer, a busy loop through the broker for as long as the cause lasts.
+            case PUT_BACK -> CompletableFuture.runAsync(() -> {
+            }, CompletableFuture.delayedExecutor(putBackPause(), TimeUnit.MILLISECONDS))
+                    .thenCompose(paused -> Delivery.putBack(message, new IllegalStateException("handed back")));
             case LEAVE -> {
                 inFlight.decrementAndGet();
                 yield new CompletableFuture<Void>();
