@@ -144,9 +144,11 @@ public class DelayedQueue {
         return entries.size();
     }
 
-    // Delayed past start-up so the first runs do not race the creation of the Redis client.
+    // Only while the application runs: a run during start-up raced the creation of the Redis client (a
+    // ConcurrentModificationException in Quarkus's Redis recorder failed a start).
     @Scheduled(every = "${celeriac.delayed.poll-interval}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void promoteDue() {
         try {
             while (promote(Instant.now())) {

@@ -105,7 +105,9 @@ public class TaskMetrics {
                 .publishPercentileHistogram().register(registry));
     }
 
-    @Scheduled(every = "5s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    // Only while the application runs: a run during start-up can race the creation of the Redis client.
+    @Scheduled(every = "5s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sample() {
         try {
             ready.set(queues.ready());

@@ -80,7 +80,8 @@ public class Beat {
     }
 
     @Scheduled(every = "${celeriac.beat.resolution}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void wake() {
         if (!roles.has(Role.BEAT) || schedule.entries().isEmpty()) {
             return;

@@ -1,7 +1,5 @@
 package io.celeriac.worker;
 
-import java.time.Duration;
-
 import jakarta.transaction.SystemException;
 import jakarta.transaction.Transaction;
 
@@ -58,7 +56,8 @@ final class Execution {
         return true;
     }
 
-    void softLimitExceeded(Duration limit) {
+    /** The soft limit struck: the task is told so, and interrupted so it can clean up. */
+    void passSoftLimit() {
         softLimitExceeded = true;
         interrupt();
     }

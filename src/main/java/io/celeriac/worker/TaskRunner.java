@@ -3,7 +3,6 @@ package io.celeriac.worker;
 import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -304,7 +303,7 @@ public class TaskRunner {
                 } catch (TimeoutException e) {
                     LOG.infof("task %s passed its soft time limit (%d ms): interrupting it", execution,
                             soft.get().toMillis());
-                    execution.softLimitExceeded(soft.get());
+                    execution.passSoftLimit();
                 }
             }
             if (hard.isEmpty()) {
@@ -408,10 +407,6 @@ public class TaskRunner {
         } catch (IllegalAccessException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot call task method " + task.method(), e);
         }
-    }
-
-    Collection<Execution> running() {
-        return running;
     }
 
     private static void pause(long millis) {

@@ -205,7 +205,8 @@ public class Worker {
 
     /** Interrupts running tasks that were revoked since they started. */
     @Scheduled(every = "${celeriac.worker.revoke-poll-interval}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void cancelRevoked() {
         if (!roles.has(Role.WORKER) || runner.runningIds().isEmpty()) {
             return;

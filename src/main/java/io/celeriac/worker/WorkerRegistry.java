@@ -88,7 +88,8 @@ public class WorkerRegistry {
     }
 
     @Scheduled(every = "${celeriac.worker.heartbeat-interval}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void heartbeat() {
         if (!roles.has(Role.WORKER)) {
             return;
