@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,10 +19,6 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 
 import io.celeriac.client.DelayedQueue;
 import io.celeriac.client.SendOptions;
@@ -33,6 +28,7 @@ import io.celeriac.client.TaskClient;
 import io.celeriac.example.User;
 import io.celeriac.message.TaskArgumentException;
 import io.celeriac.result.ResultStore;
+import io.celeriac.testing.RawMessages;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -330,14 +326,6 @@ class ReliabilityTest {
     }
 
     private void publishRaw(String body) throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost("127.0.0.1");
-        factory.setPort(brokerPort);
-        try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
-            channel.confirmSelect();
-            channel.basicPublish("celery", "celery", new AMQP.BasicProperties.Builder()
-                    .contentType("application/json").deliveryMode(2).build(), body.getBytes(StandardCharsets.UTF_8));
-            channel.waitForConfirmsOrDie(5000);
-        }
+        RawMessages.publish(brokerPort, body);
     }
 }

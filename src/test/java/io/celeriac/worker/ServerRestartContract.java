@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +20,13 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
 import io.celeriac.client.TaskClient;
 import io.celeriac.testing.BrokerAndRedis;
+import io.celeriac.testing.RawMessages;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
@@ -228,11 +227,6 @@ abstract class ServerRestartContract {
     }
 
     private void publishRaw(String body) throws Exception {
-        try (Connection connection = factory().newConnection(); Channel channel = connection.createChannel()) {
-            channel.confirmSelect();
-            channel.basicPublish("celery", "celery", new AMQP.BasicProperties.Builder()
-                    .contentType("application/json").deliveryMode(2).build(), body.getBytes(StandardCharsets.UTF_8));
-            channel.waitForConfirmsOrDie(5000);
-        }
+        RawMessages.publish(Integer.parseInt(servers.get("celeriac.broker.port")), body);
     }
 }
