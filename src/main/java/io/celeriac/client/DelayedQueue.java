@@ -93,6 +93,21 @@ public class DelayedQueue {
             return 0
             """);
 
+    /**
+     * Hands claimed entries back (ARGV[3..]: entry ids) at score ARGV[2], those still under this round's claim
+     * (score ARGV[1]): none of them left, so the next round may take them at once rather than after the lease.
+     */
+    private static final LuaScript UNCLAIM = new LuaScript("""
+            local back = 0
+            for i = 3, #ARGV do
+              if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[i])) == tonumber(ARGV[1]) then
+                redis.call('ZADD', KEYS[1], ARGV[2], ARGV[i])
+                back = back + 1
+              end
+            end
+            return back
+            """);
+
     private final RedisDataSource redis;
     private final TaskMessageCodec codec;
     private final Publisher publisher;
@@ -180,8 +195,9 @@ public class DelayedQueue {
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
             if (elapsedMs > sendingBudgetMs) {
                 // Starting another send could outlast the lease, and another instance would send the rest again.
-                LOG.warnf("promoting delayed tasks is slow (%d of %d done in %d ms): the rest go once their lease "
-                        + "runs out, in %d s", i, entries, elapsedMs, leaseMs / 1000);
+                LOG.warnf("promoting delayed tasks is slow (%d of %d done in %d ms): the rest go in the next round",
+                        i, entries, elapsedMs);
+                unclaim(pairs, i, claimScore, now);
                 return false;
             }
             TaskMessage message;
@@ -209,9 +225,11 @@ public class DelayedQueue {
                     LOG.warnf("delayed task %s may have reached the broker, but it stays here too and is promoted "
                             + "again in %d s, so it may run twice: %s", message.id(), leaseMs / 1000,
                             e.getMessage());
+                    unclaim(pairs, i + 1, claimScore, now);
                 } else {
-                    LOG.warnf("could not promote delayed task %s, will try again in %d s: %s", message.id(),
-                            leaseMs / 1000, e.getMessage());
+                    // Nothing of this one or the rest left: the next round tries them, not the end of the lease.
+                    LOG.warnf("could not promote delayed task %s, will try again: %s", message.id(), e.getMessage());
+                    unclaim(pairs, i, claimScore, now);
                 }
                 return false;
             }
@@ -219,6 +237,22 @@ public class DelayedQueue {
             LOG.debugf("promoted delayed task %s (entry %s)", message.id(), entry);
         }
         return entries == BATCH;
+    }
+
+    /** Hands back the claimed entries from the {@code from}-th on, due at {@code now} again. */
+    private void unclaim(List<String> pairs, int from, String claimScore, Instant now) {
+        List<String> args = new ArrayList<>(List.of(claimScore, Long.toString(now.toEpochMilli())));
+        for (int i = from; i < pairs.size() / 2; i++) {
+            args.add(pairs.get(2 * i));
+        }
+        if (args.size() > 2) {
+            try {
+                UNCLAIM.run(redis, KEYS, args.toArray(String[]::new));
+            } catch (RuntimeException e) {
+                // They stay claimed: promoted once the lease runs out instead.
+                LOG.debugf("could not hand back claimed delayed tasks: %s", e.getMessage());
+            }
+        }
     }
 
     /** A new entry's id for a send of task {@code taskId}. */

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,6 +25,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
+import io.celeriac.client.SendOptions;
 import io.celeriac.client.TaskClient;
 import io.celeriac.testing.BrokerAndRedis;
 import io.celeriac.testing.RawMessages;
@@ -93,6 +95,26 @@ abstract class ServerRestartContract {
         String id = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> add(20, 22), r -> r.statusCode() == 200).path("result_id");
         assertEquals(42, sum(id), "the consumer re-attached after the restart");
+    }
+
+    @Test
+    void aDelayedTaskDueWhileTheBrokerIsDownRunsSoonAfterItIsBack() throws Exception {
+        assumeFalse(unconfirmedSendsMayStillGoOut(), "over AMQP 1.0 a send to a stopped broker may be held, "
+                + "and a maybe-sent entry keeps its lease");
+        String key = UUID.randomUUID().toString();
+        String id = tasks.send("record", List.of(key), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(1)));
+        BrokerAndRedis.rabbitmq(servers, "stop");
+        try {
+            // Due, and promoted in vain while the broker is away.
+            Thread.sleep(3000);
+        } finally {
+            BrokerAndRedis.rabbitmq(servers, "start");
+        }
+        // The claim's lease is over two minutes: the entry must be handed back, not wait it out.
+        JsonPath done = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
+                .until(() -> given().get("/tasks/result/{id}", id).jsonPath(), r -> r.getBoolean("ready"));
+        assertEquals("SUCCESS", done.getString("state"), done.prettify());
+        assertEquals(1, reliability.attempts(key));
     }
 
     @Test
