@@ -4,6 +4,7 @@ set -euo pipefail
 CELERIAC_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 PG_BIN=/usr/lib/postgresql/15/bin
+DEBIAN_PYTHON=/usr/bin/python3
 
 log() { printf '[celeriac] %s\n' "$*" >&2; }
 die() { printf '[celeriac] error: %s\n' "$*" >&2; exit 1; }
@@ -21,6 +22,10 @@ ensure_packages() {
   if [ "${CELERIAC_NEEDS_BROWSER:-0}" = 1 ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  fi
+  # Python Celery for the interop tests. Debian's packages serve /usr/bin/python3, not a pyenv/venv python3 on PATH.
+  if [ "${CELERIAC_NEEDS_PYTHON:-0}" = 1 ] && ! "$DEBIAN_PYTHON" -c 'import celery, redis' >/dev/null 2>&1; then
+    missing+=(python3-celery python3-redis)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (Debian packages)"

@@ -132,7 +132,7 @@ public class DelayedQueue {
 
     public void add(TaskMessage message, Instant eta) {
         ADD.run(redis, KEYS, entryId(message.id()), Long.toString(eta.toEpochMilli()),
-                new String(codec.encode(message), StandardCharsets.UTF_8));
+                codec.store(message));
     }
 
     /** How many tasks wait for their eta (a task id that waits twice counts twice). */
@@ -202,7 +202,7 @@ public class DelayedQueue {
             }
             TaskMessage message;
             try {
-                message = codec.decode(body);
+                message = codec.restore(body);
             } catch (MalformedMessageException e) {
                 // Dead-lettered before it is removed: should the dead letter fail, the entry stays, claimed.
                 String taskId = taskIdOf(entry);

@@ -1,5 +1,6 @@
 package io.celeriac.client;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +21,7 @@ import com.rabbitmq.client.AMQP;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.queue.Queues;
 import io.smallrye.reactive.messaging.amqp.OutgoingAmqpMetadata;
 
 /**
@@ -38,12 +40,14 @@ public class Publisher {
     private final CeleriacConfig config;
     private final Emitter<byte[]> emitter;
     private final RabbitSender rabbit;
+    private final Queues queues;
     private final boolean amqp091;
 
     @Inject
     public Publisher(TaskMessageCodec codec, CeleriacConfig config, @Channel(CHANNEL) Emitter<byte[]> emitter,
-            RabbitSender rabbit) {
+            RabbitSender rabbit, Queues queues) {
         this.codec = codec;
+        this.queues = queues;
         this.config = config;
         this.emitter = emitter;
         this.rabbit = rabbit;
@@ -79,17 +83,34 @@ public class Publisher {
         }
     }
 
+    /** The queue a message goes to: its own, else the default one. */
+    private String queueOf(TaskMessage task) {
+        return task.queue() != null ? task.queue() : config.broker().queue();
+    }
+
     private CompletableFuture<Void> sendAmqp091(TaskMessage task) {
+        TaskMessageCodec.Wire wire = codec.encode(task);
+        // Celery's properties; no expiration (Celery sets one from expires): the broker would drop an expired task
+        // silently, where the worker records it as REVOKED.
         AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                 .contentType("application/json")
                 .contentEncoding("utf-8")
                 .deliveryMode(2)
+                .priority(task.priority() != null ? task.priority() : 0)
+                .correlationId(task.id())
                 .messageId(task.id())
-                .headers(Map.of("id", task.id(), "task", task.task()))
+                .headers(wire.headers())
                 .build();
-        // Celery's defaults: a direct exchange named like the queue, the queue's name as routing key.
-        String queue = config.broker().queue();
-        return rabbit.send(queue, queue, task.id(), properties, codec.encode(task));
+        String queue = queueOf(task);
+        try {
+            queues.ensure(queue);
+        } catch (IOException e) {
+            CompletableFuture<Void> failed = new CompletableFuture<>();
+            failed.completeExceptionally(e);
+            return failed;
+        }
+        // As Celery publishes: to the default exchange, the queue's name as routing key.
+        return rabbit.send("", queue, task.id(), properties, wire.body());
     }
 
     private CompletableFuture<Void> sendAmqp10(TaskMessage task) {
@@ -104,14 +125,23 @@ public class Publisher {
             }
             LockSupport.parkNanos(200_000);
         }
+        if (!queueOf(task).equals(config.broker().queue())) {
+            throw new IllegalStateException("over AMQP 1.0 tasks go to the queue '" + config.broker().queue()
+                    + "' only, not to '" + queueOf(task) + "': route them with the smallrye-rabbitmq connector");
+        }
+        TaskMessageCodec.Wire wire = codec.encode(task);
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
-        Metadata metadata = Metadata.of(OutgoingAmqpMetadata.builder()
+        OutgoingAmqpMetadata.OutgoingAmqpMetadataBuilder amqp = OutgoingAmqpMetadata.builder()
                 .withContentType("application/json")
+                .withContentEncoding("utf-8")
                 .withDurable(true)
                 .withMessageId(task.id())
-                .withApplicationProperties(new io.vertx.core.json.JsonObject().put("task", task.task()))
-                .build());
-        emitter.send(Message.of(codec.encode(task), metadata, () -> {
+                .withCorrelationId(task.id())
+                .withApplicationProperties(applicationProperties(wire.headers()));
+        if (task.priority() != null) {
+            amqp.withPriority((short) (int) task.priority());
+        }
+        emitter.send(Message.of(wire.body(), Metadata.of(amqp.build()), () -> {
             confirmed.complete(null);
             return CompletableFuture.completedFuture(null);
         }, reason -> {
@@ -119,5 +149,21 @@ public class Publisher {
             return CompletableFuture.completedFuture(null);
         }));
         return confirmed;
+    }
+
+    /**
+     * Celery's headers as AMQP 1.0 application properties, which hold only simple values: nulls are left out and
+     * a list ({@code timelimit}) goes as its JSON text, which the codec reads back.
+     */
+    private static io.vertx.core.json.JsonObject applicationProperties(Map<String, Object> headers) {
+        io.vertx.core.json.JsonObject properties = new io.vertx.core.json.JsonObject();
+        headers.forEach((name, value) -> {
+            if (value instanceof java.util.List<?> list) {
+                properties.put(name, new io.vertx.core.json.JsonArray(list).encode());
+            } else if (value != null) {
+                properties.put(name, value);
+            }
+        });
+        return properties;
     }
 }

@@ -6,14 +6,16 @@ import java.util.Optional;
 
 /**
  * Per-call options, like Celery's {@code apply_async}: {@code countdown}/{@code eta} delay the task, {@code expires}
- * drops it if it has not started by then, {@code taskId} chooses its id, and time limits override the task's.
+ * drops it if it has not started by then, {@code taskId} chooses its id, time limits override the task's, and
+ * {@code queue} and {@code priority} route it.
  */
 public record SendOptions(Optional<Instant> eta, Optional<Instant> expires, Optional<String> taskId,
-        Optional<Duration> timeLimit, Optional<Duration> softTimeLimit) {
+        Optional<Duration> timeLimit, Optional<Duration> softTimeLimit, Optional<String> queue,
+        Optional<Integer> priority) {
 
     public static SendOptions none() {
         return new SendOptions(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** Runs the task no earlier than this long from now. */
@@ -23,7 +25,7 @@ public record SendOptions(Optional<Instant> eta, Optional<Instant> expires, Opti
 
     /** Runs the task no earlier than this instant. */
     public SendOptions eta(Instant eta) {
-        return new SendOptions(Optional.of(eta), expires, taskId, timeLimit, softTimeLimit);
+        return new SendOptions(Optional.of(eta), expires, taskId, timeLimit, softTimeLimit, queue, priority);
     }
 
     /** Drops the task, as REVOKED, if it has not started this long from now. */
@@ -32,18 +34,28 @@ public record SendOptions(Optional<Instant> eta, Optional<Instant> expires, Opti
     }
 
     public SendOptions expires(Instant expires) {
-        return new SendOptions(eta, Optional.of(expires), taskId, timeLimit, softTimeLimit);
+        return new SendOptions(eta, Optional.of(expires), taskId, timeLimit, softTimeLimit, queue, priority);
     }
 
     public SendOptions taskId(String id) {
-        return new SendOptions(eta, expires, Optional.of(id), timeLimit, softTimeLimit);
+        return new SendOptions(eta, expires, Optional.of(id), timeLimit, softTimeLimit, queue, priority);
     }
 
     public SendOptions timeLimit(Duration hard) {
-        return new SendOptions(eta, expires, taskId, Optional.of(hard), softTimeLimit);
+        return new SendOptions(eta, expires, taskId, Optional.of(hard), softTimeLimit, queue, priority);
     }
 
     public SendOptions softTimeLimit(Duration soft) {
-        return new SendOptions(eta, expires, taskId, timeLimit, Optional.of(soft));
+        return new SendOptions(eta, expires, taskId, timeLimit, Optional.of(soft), queue, priority);
+    }
+
+    /** Sends it to this queue, whatever the routes say. */
+    public SendOptions queue(String name) {
+        return new SendOptions(eta, expires, taskId, timeLimit, softTimeLimit, Optional.of(name), priority);
+    }
+
+    /** Its priority, 0 (lowest) to 9, on queues declared with a maximum priority. */
+    public SendOptions priority(int value) {
+        return new SendOptions(eta, expires, taskId, timeLimit, softTimeLimit, queue, Optional.of(value));
     }
 }

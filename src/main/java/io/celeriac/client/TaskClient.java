@@ -1,29 +1,37 @@
 package io.celeriac.client;
 
+import java.lang.reflect.Type;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.celeriac.config.Node;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.celeriac.control.Revocations;
 import io.celeriac.message.Arguments;
+import io.celeriac.message.CeleryTime;
 import io.celeriac.message.TaskArgumentException;
 import io.celeriac.message.TaskIds;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
+import io.celeriac.result.ResultWaiter;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskOptions;
 import io.celeriac.task.TaskRegistry;
 
 /**
- * Sends tasks to the workers, like Celery's {@code delay} and {@code apply_async}. A call returns the task id only
- * once the broker has confirmed the message (or, for a task with an eta, once Redis holds it), and otherwise fails
+ * Sends tasks to the workers, like Celery's {@code delay}, {@code apply_async} and {@code send_task}. A call returns
+ * the task's {@link AsyncResult} only once the broker has confirmed the message (or, for a task with an eta, once Redis holds it), and otherwise fails
  * within {@code celeriac.task-publish-timeout}: with {@link TaskNotSentException} when nothing was queued, with
  * {@link TaskSendUncertainException} when the message left but its confirm did not come (the task may run; its
  * record is kept).
@@ -39,45 +47,99 @@ public class TaskClient {
     private final Publisher publisher;
     private final DelayedQueue delayed;
     private final TaskMetrics metrics;
-    private final String origin = Node.id();
+    private final Routes routes;
+    private final ResultWaiter waiter;
+    private final Revocations revocations;
+    private final ObjectMapper mapper;
 
     public TaskClient(TaskRegistry registry, Arguments arguments, ResultStore results, Publisher publisher,
-            DelayedQueue delayed, TaskMetrics metrics) {
+            DelayedQueue delayed, TaskMetrics metrics, Routes routes, ResultWaiter waiter, Revocations revocations,
+            ObjectMapper mapper) {
         this.registry = registry;
         this.arguments = arguments;
         this.results = results;
         this.publisher = publisher;
         this.delayed = delayed;
         this.metrics = metrics;
+        this.routes = routes;
+        this.waiter = waiter;
+        this.revocations = revocations;
+        this.mapper = mapper;
     }
 
-    /** Sends a task with positional arguments; returns its id. */
-    public String delay(String task, Object... args) {
+    /** Sends a task of this application with positional arguments. */
+    public <T> AsyncResult<T> delay(String task, Object... args) {
         return send(task, Arrays.asList(args), Map.of(), SendOptions.none());
     }
 
-    /** Sends a task with positional and named arguments (bound to parameter names); returns its id. */
-    public String send(String task, List<?> args, Map<String, ?> kwargs) {
+    /** Sends a task of this application with positional and named arguments (bound to parameter names). */
+    public <T> AsyncResult<T> send(String task, List<?> args, Map<String, ?> kwargs) {
         return send(task, args, kwargs, SendOptions.none());
     }
 
-    /** Celery's {@code apply_async}: with a countdown or eta, an expiry, a chosen id or time limits. */
-    public String send(String task, List<?> args, Map<String, ?> kwargs, SendOptions options) {
+    /**
+     * Celery's {@code apply_async} for a task of this application: its arguments are checked against the task method
+     * here, so a call that could never run fails with {@link TaskArgumentException} before anything is sent.
+     */
+    public <T> AsyncResult<T> send(String task, List<?> args, Map<String, ?> kwargs, SendOptions options) {
         TaskDefinition definition = registry.get(task);
+        ArrayNode encodedArgs = arguments.encode(task, args);
+        ObjectNode encodedKwargs = arguments.encode(task, kwargs);
+        arguments.bind(task, definition.method(), encodedArgs, encodedKwargs);
+        TaskOptions defaults = definition.options();
+        String queue = routes.queue(task, options.queue(), defaults.queue());
+        Integer priority = options.priority().or(defaults::priority).orElse(null);
+        List<Double> timelimit = TaskMessage.timelimit(options.softTimeLimit().or(defaults::softTimeLimit),
+                options.timeLimit().or(defaults::timeLimit));
+        String id = send(task, encodedArgs, encodedKwargs, options, definition.ignoreResult(), timelimit, queue,
+                priority);
+        return handle(id, task, definition.method().getGenericReturnType());
+    }
+
+    /**
+     * Celery's {@code send_task}: sends a task by name, one this application need not define (a Python task, say),
+     * routed by {@code celeriac.task-routes} and the call's queue. Its arguments are not checked here, and its result
+     * is kept. The handle reads the value as plain JSON values; {@link AsyncResult#as} reads it as a type.
+     */
+    public AsyncResult<Object> sendTask(String task, List<?> args, Map<String, ?> kwargs, SendOptions options) {
+        Optional<TaskDefinition> own = registry.find(task);
+        String queue = routes.queue(task, options.queue(), own.flatMap(d -> d.options().queue()));
+        String id = send(task, arguments.encode(task, args), arguments.encode(task, kwargs), options, false,
+                TaskMessage.timelimit(options.softTimeLimit(), options.timeLimit()), queue,
+                options.priority().orElse(null));
+        return handle(id, task, Object.class);
+    }
+
+    /** The handle of a task sent before, by anyone, from its id. */
+    public AsyncResult<Object> result(String id) {
+        String invalid = TaskIds.problem(id);
+        if (invalid != null) {
+            throw new TaskArgumentException("task id: " + invalid);
+        }
+        return handle(id, null, Object.class);
+    }
+
+    private <T> AsyncResult<T> handle(String id, String task, Type type) {
+        return new AsyncResult<>(id, task, type, results, waiter, revocations, mapper);
+    }
+
+    private String send(String task, ArrayNode args, ObjectNode kwargs, SendOptions options, boolean ignoreResult,
+            List<Double> timelimit, String queue, Integer priority) {
         String id = options.taskId().orElseGet(() -> UUID.randomUUID().toString());
         String invalid = TaskIds.problem(id);
         if (invalid != null) {
             throw new TaskArgumentException("taskId of task '" + task + "': " + invalid);
         }
-        TaskOptions defaults = definition.options();
-        TaskMessage message = new TaskMessage(id, task, arguments.encode(task, args), arguments.encode(task, kwargs),
-                0, options.eta().map(Instant::toString).orElse(null),
-                options.expires().map(Instant::toString).orElse(null), id, null, definition.ignoreResult(), origin,
-                TaskMessage.timelimit(options.softTimeLimit().or(defaults::softTimeLimit),
-                        options.timeLimit().or(defaults::timeLimit)));
+        if (priority != null && (priority < 0 || priority > 9)) {
+            throw new TaskArgumentException("priority of task '" + task + "' is " + priority + ": it is 0 to 9");
+        }
+        TaskMessage message = new TaskMessage(id, task, args, kwargs, null, 0,
+                options.eta().map(CeleryTime::format).orElse(null),
+                options.expires().map(CeleryTime::format).orElse(null), id, null, null, null, ignoreResult, null,
+                timelimit, null, queue, priority);
         try {
             // Recorded before publishing: a fast worker's STARTED must not be overwritten by a late PENDING.
-            results.sent(id, task, definition.ignoreResult());
+            results.sent(id, task, ignoreResult);
         } catch (RuntimeException e) {
             // A write that timed out may still land: try to take it back, so no PENDING stays for a task never sent.
             forgetQuietly(id);

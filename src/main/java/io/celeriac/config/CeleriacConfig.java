@@ -1,6 +1,7 @@
 package io.celeriac.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -58,6 +59,19 @@ public interface CeleriacConfig {
      */
     @WithDefault("5s")
     Duration taskPublishTimeout();
+
+    /**
+     * Celery's {@code task_queue_max_priority}: task queues are declared with {@code x-max-priority} of this value, so
+     * a task's priority (0-9) orders them. Every client and worker of a queue must say the same (RabbitMQ refuses a
+     * queue declared twice with different arguments), and an existing queue keeps what it was declared with.
+     */
+    Optional<Integer> taskQueueMaxPriority();
+
+    /**
+     * Celery's {@code task_routes}: the queue for tasks by name, or by a glob such as {@code reports.*}; the first
+     * matching route in the order given wins. Beneath a call's own queue and above the task's {@code @Task(queue)}.
+     */
+    Map<String, String> taskRoutes();
 
     Broker broker();
 
@@ -168,6 +182,13 @@ public interface CeleriacConfig {
         @WithDefault("8")
         int concurrency();
 
+        /**
+         * The queues this worker consumes (Celery's {@code -Q}), declared as Celery declares them. One queue per
+         * worker process in this version; run a worker per queue.
+         */
+        @WithDefault("celery")
+        List<String> queues();
+
         /** Celery's worker node name ({@code -n}); defaults to {@code pid@hostname}. */
         Optional<String> name();
 
@@ -206,5 +227,12 @@ public interface CeleriacConfig {
          */
         @WithDefault("5s")
         Duration writeTimeout();
+
+        /**
+         * Celery's {@code worker_send_task_events} ({@code -E}): task events on the {@code celeryev} exchange, for
+         * {@code celery events} and Flower. Off by default, as in Celery; worker heartbeats are always sent.
+         */
+        @WithDefault("false")
+        boolean sendTaskEvents();
     }
 }

@@ -122,8 +122,16 @@ public class DashboardResource {
                 ? Map.of("current", result.get("current").asLong(), "total", result.get("total").asLong())
                 : null);
         row.put("error", result != null && result.has("exc_type") && !r.successful()
-                ? result.get("exc_type").asText() + ": " + result.path("exc_message").asText()
+                ? result.get("exc_type").asText() + ": " + errorMessage(result.path("exc_message"))
                 : null);
         return row;
+    }
+
+    /** Celery stores an error's arguments as a list; a message is mostly its one string. */
+    private static String errorMessage(JsonNode message) {
+        if (message.isArray()) {
+            return message.size() == 1 && message.get(0).isTextual() ? message.get(0).asText() : message.toString();
+        }
+        return message.asText();
     }
 }

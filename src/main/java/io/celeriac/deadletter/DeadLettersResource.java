@@ -79,7 +79,7 @@ public class DeadLettersResource {
         }
         TaskMessage message;
         try {
-            message = codec.decode(peek.body()).fresh();
+            message = codec.restore(peek.body()).fresh();
         } catch (MalformedMessageException e) {
             return Response.status(409).entity(Map.of("error", "a malformed message cannot be requeued: "
                     + e.getMessage())).build();

@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestForm;
 
+import io.celeriac.client.AsyncResult;
 import io.celeriac.client.TaskClient;
 import io.celeriac.result.ResultStore;
 
@@ -64,7 +65,7 @@ public class TaskResource {
                         .build());
     }
 
-    static Map<String, String> started(String id) {
-        return Map.of("result_id", id);
+    static Map<String, String> started(AsyncResult<?> sent) {
+        return Map.of("result_id", sent.id());
     }
 }

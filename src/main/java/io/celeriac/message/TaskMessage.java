@@ -6,52 +6,61 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * What travels on the broker for one task call. The fields are those of Celery's message protocol v2 (its headers
- * {@code id, task, retries, eta, expires, root_id, parent_id, ignore_result} and its body's args and kwargs),
- * flattened into one JSON object. {@code ignoreResult} is null when the sender did not say, and the worker then
- * follows the task's own declaration.
+ * One task call, as Celery's message protocol v2 carries it: the headers ({@code id, task, retries, eta, expires,
+ * timelimit, root_id, parent_id, group, group_index, shadow, origin, ignore_result}), the body's args and kwargs, and
+ * its embed (callbacks, errbacks, chain, chord; kept as sent, so a canvas passes through). {@code queue} and
+ * {@code priority} are where it is routed, not headers. {@code ignoreResult} is null when the sender did not say, and
+ * the worker then follows the task's own declaration. {@code timelimit} is {@code [hard, soft]} in seconds, in
+ * Celery's order (its documentation says the reverse; its code does not).
  */
 @RegisterForReflection
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record TaskMessage(
         String id,
         String task,
         ArrayNode args,
         ObjectNode kwargs,
+        ObjectNode embed,
         int retries,
         String eta,
         String expires,
-        @JsonProperty("root_id") String rootId,
-        @JsonProperty("parent_id") String parentId,
-        @JsonProperty("ignore_result") Boolean ignoreResult,
+        String rootId,
+        String parentId,
+        String group,
+        Integer groupIndex,
+        Boolean ignoreResult,
         String origin,
-        List<Double> timelimit) {
+        List<Double> timelimit,
+        String shadow,
+        String queue,
+        Integer priority) {
 
-    /** Celery's {@code timelimit}: {@code [soft, hard]} in seconds, either may be null. */
+    /** A plain call: no eta, no limits, its own root, routed to the default queue. */
+    public static TaskMessage call(String id, String task, ArrayNode args, ObjectNode kwargs) {
+        return new TaskMessage(id, task, args, kwargs, null, 0, null, null, id, null, null, null, null, null, null,
+                null, null, null);
+    }
+
+    /** Celery's {@code timelimit}: {@code [hard, soft]} in seconds, either may be null; null when neither is set. */
     public static List<Double> timelimit(Optional<Duration> soft, Optional<Duration> hard) {
         if (soft.isEmpty() && hard.isEmpty()) {
             return null;
         }
-        return Arrays.asList(soft.map(d -> d.toMillis() / 1000.0).orElse(null),
-                hard.map(d -> d.toMillis() / 1000.0).orElse(null));
+        return Arrays.asList(hard.map(d -> d.toMillis() / 1000.0).orElse(null),
+                soft.map(d -> d.toMillis() / 1000.0).orElse(null));
     }
 
-    @JsonIgnore
-    public Optional<Duration> softTimeLimit() {
+    public Optional<Duration> hardTimeLimit() {
         return limit(0);
     }
 
-    @JsonIgnore
-    public Optional<Duration> hardTimeLimit() {
+    public Optional<Duration> softTimeLimit() {
         return limit(1);
     }
 
@@ -62,25 +71,39 @@ public record TaskMessage(
         return Optional.of(Duration.ofMillis(Math.round(timelimit.get(index) * 1000)));
     }
 
-    @JsonIgnore
     public Optional<Instant> etaInstant() {
-        return Optional.ofNullable(eta).map(Instant::parse);
+        return Optional.ofNullable(eta).map(CeleryTime::parse);
     }
 
-    @JsonIgnore
     public Optional<Instant> expiresInstant() {
-        return Optional.ofNullable(expires).map(Instant::parse);
+        return Optional.ofNullable(expires).map(CeleryTime::parse);
+    }
+
+    /** The embed as the body carries it: Celery's four keys, null when there is nothing to chain. */
+    public ObjectNode embedOrEmpty() {
+        if (embed != null) {
+            return embed;
+        }
+        ObjectNode empty = JsonNodeFactory.instance.objectNode();
+        empty.putNull("callbacks").putNull("errbacks").putNull("chain").putNull("chord");
+        return empty;
     }
 
     /** The same call sent again for retry number {@code retries}, not before {@code eta}. */
     public TaskMessage retry(int retries, Instant eta) {
-        return new TaskMessage(id, task, args, kwargs, retries, eta.toString(), expires, rootId, parentId,
-                ignoreResult, origin, timelimit);
+        return new TaskMessage(id, task, args, kwargs, embed, retries, CeleryTime.format(eta), expires, rootId,
+                parentId, group, groupIndex, ignoreResult, origin, timelimit, shadow, queue, priority);
     }
 
     /** The same call sent afresh (a requeued dead letter): no retries used, due at once. */
     public TaskMessage fresh() {
-        return new TaskMessage(id, task, args, kwargs, 0, null, expires, rootId, parentId, ignoreResult, origin,
-                timelimit);
+        return new TaskMessage(id, task, args, kwargs, embed, 0, null, expires, rootId, parentId, group, groupIndex,
+                ignoreResult, origin, timelimit, shadow, queue, priority);
+    }
+
+    /** The same call, routed to {@code queue} with {@code priority} (null: the queue's default). */
+    public TaskMessage routed(String queue, Integer priority) {
+        return new TaskMessage(id, task, args, kwargs, embed, retries, eta, expires, rootId, parentId, group,
+                groupIndex, ignoreResult, origin, timelimit, shadow, queue, priority);
     }
 }

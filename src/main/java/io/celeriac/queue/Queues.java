@@ -2,6 +2,8 @@ package io.celeriac.queue;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
@@ -30,6 +32,7 @@ public class Queues {
 
     private final CeleriacConfig config;
     private Connection connection;
+    private final Set<String> ensured = ConcurrentHashMap.newKeySet();
 
     public Queues(CeleriacConfig config) {
         this.config = config;
@@ -50,14 +53,46 @@ public class Queues {
     }
 
     public synchronized void declare() throws IOException {
-        String queue = config.broker().queue();
+        declareCeleryQueue(config.broker().queue());
+        for (String queue : config.worker().queues()) {
+            declareCeleryQueue(queue);
+        }
+        run(channel -> channel.queueDeclare(deadQueue(), true, false, false, Map.of()));
+    }
+
+    /**
+     * Makes sure a queue tasks are routed to exists, declared as Celery declares it, so a task sent before any worker
+     * of that queue started waits for one (the default exchange would otherwise drop it, or return it as unroutable).
+     * Declared once per queue and process.
+     */
+    public void ensure(String queue) throws IOException {
+        if (!ensured.contains(queue)) {
+            synchronized (this) {
+                declareCeleryQueue(queue);
+            }
+        }
+    }
+
+    /**
+     * Celery's declaration, flag for flag (kombu's defaults: a durable direct exchange named like the queue, a durable
+     * queue bound to it by its name), so a Python client or worker declaring it too, before or after, meets no
+     * {@code 406 PRECONDITION_FAILED}. {@code x-max-priority} only when configured, as Celery's
+     * {@code task_queue_max_priority}; then every side must say the same.
+     */
+    private void declareCeleryQueue(String queue) throws IOException {
         run(channel -> {
             channel.exchangeDeclare(queue, "direct", true, false, Map.of());
-            channel.queueDeclare(queue, true, false, false, Map.of());
+            channel.queueDeclare(queue, true, false, false, queueArguments(config));
             channel.queueBind(queue, queue, queue);
-            channel.queueDeclare(deadQueue(), true, false, false, Map.of());
             return null;
         });
+        ensured.add(queue);
+    }
+
+    /** The arguments of every task queue. */
+    public static Map<String, Object> queueArguments(CeleriacConfig config) {
+        return config.taskQueueMaxPriority().<Map<String, Object>>map(max -> Map.of("x-max-priority", max))
+                .orElse(Map.of());
     }
 
     /** Messages ready for delivery in the task queue (not those delivered and not yet acknowledged). */

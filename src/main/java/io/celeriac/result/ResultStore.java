@@ -49,6 +49,7 @@ public class ResultStore {
      */
     public static final String EVENTS = "celeriac-task-events";
     static final int RECENT_KEPT = 500;
+    private static final String CELERY_EXCEPTIONS = "celery.exceptions";
 
     /**
      * Shared by the scripts below. {@code status_of} reads the state from the head of a record (the status is the
@@ -72,6 +73,8 @@ public class ResultStore {
                 return 0
               end
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+              -- Celery's clients wait on the record's own channel (AsyncResult.get subscribes, then reads).
+              redis.call('PUBLISH', KEYS[1], ARGV[1])
               redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
               redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
               if ARGV[7] ~= '' then
@@ -219,11 +222,29 @@ public class ResultStore {
         return failed(taskId, name, error, null);
     }
 
+    /**
+     * An error as Celery stores it, so a Python client raises it: {@code exc_message} is the list of the exception's
+     * arguments, and errors Celery has its own class for go by that class's name and module.
+     */
+    static ObjectNode exception(ObjectMapper json, Throwable error) {
+        String type = error.getClass().getSimpleName();
+        String module = error.getClass().getPackageName();
+        String message = message(error);
+        if (error instanceof io.celeriac.task.TimeLimitExceeded) {
+            type = "TimeLimitExceeded";
+            module = CELERY_EXCEPTIONS;
+        } else if (error instanceof io.celeriac.task.UnknownTaskException unknown) {
+            type = "NotRegistered";
+            module = CELERY_EXCEPTIONS;
+            message = unknown.task();
+        }
+        ObjectNode exception = json.createObjectNode().put("exc_type", type);
+        exception.putArray("exc_message").add(message);
+        return exception.put("exc_module", module);
+    }
+
     private ObjectNode exception(Throwable error) {
-        return json.createObjectNode()
-                .put("exc_type", error.getClass().getSimpleName())
-                .put("exc_message", message(error))
-                .put("exc_module", error.getClass().getPackageName());
+        return exception(json, error);
     }
 
     /**
@@ -238,8 +259,9 @@ public class ResultStore {
 
     /** REVOKED, final: a revoked or expired task, with the reason. */
     public void revoked(String taskId, String name, String reason) {
-        ObjectNode meta = json.createObjectNode().put("exc_type", "TaskRevokedError").put("exc_message", reason)
-                .put("exc_module", "celery.exceptions");
+        ObjectNode meta = json.createObjectNode().put("exc_type", "TaskRevokedError");
+        meta.putArray("exc_message").add(reason);
+        meta.put("exc_module", CELERY_EXCEPTIONS);
         write(new TaskResult(TaskState.REVOKED, meta, null, json.createArrayNode(), now(), taskId, name, null),
                 true);
     }

@@ -16,6 +16,15 @@ public @interface Task {
     /** The name senders use. Defaults to the method name. */
     String name() default "";
 
+    /**
+     * The queue this task is sent to (Celery's {@code queue} option). Empty: as {@code celeriac.task-routes} says,
+     * else the default queue ({@code celeriac.broker.queue}).
+     */
+    String queue() default "";
+
+    /** The priority its messages carry, 0 (lowest) to 9, on queues declared with a maximum priority; -1: none. */
+    int priority() default -1;
+
     /** Celery's {@code ignore_result}: {@link Result#KEEP} is {@code ignore_result=False}. */
     Result result() default Result.DEFAULT;
 

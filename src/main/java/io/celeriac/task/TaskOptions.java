@@ -8,20 +8,27 @@ import java.util.concurrent.ThreadLocalRandom;
 /** A task's retry policy and time limits, read from its {@link Task} annotation at start-up. */
 public record TaskOptions(List<Class<? extends Throwable>> autoretryFor, int maxRetries, Duration retryBackoff,
         Duration retryBackoffMax, boolean retryJitter, Optional<Duration> timeLimit,
-        Optional<Duration> softTimeLimit, boolean transactional) {
+        Optional<Duration> softTimeLimit, boolean transactional, Optional<String> queue,
+        Optional<Integer> priority) {
 
     public static final TaskOptions DEFAULTS = new TaskOptions(List.of(), 3, Duration.ofSeconds(1),
-            Duration.ofMinutes(10), true, Optional.empty(), Optional.empty(), false);
+            Duration.ofMinutes(10), true, Optional.empty(), Optional.empty(), false, Optional.empty(),
+            Optional.empty());
 
     static TaskOptions of(Task task, String where) {
         if (task.maxRetries() < 0) {
             throw new IllegalStateException(where + ": maxRetries must not be negative");
         }
+        if (task.priority() < -1 || task.priority() > 9) {
+            throw new IllegalStateException(where + ": priority must be 0 to 9 (or -1 for none)");
+        }
         return new TaskOptions(List.of(task.autoretryFor()), task.maxRetries(),
                 duration(task.retryBackoff(), where, "retryBackoff").orElse(Duration.ZERO),
                 duration(task.retryBackoffMax(), where, "retryBackoffMax").orElse(Duration.ZERO),
                 task.retryJitter(), duration(task.timeLimit(), where, "timeLimit"),
-                duration(task.softTimeLimit(), where, "softTimeLimit"), task.transactional());
+                duration(task.softTimeLimit(), where, "softTimeLimit"), task.transactional(),
+                Optional.of(task.queue().trim()).filter(q -> !q.isEmpty()),
+                Optional.of(task.priority()).filter(p -> p >= 0));
     }
 
     /** Reads {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms} or ISO-8601 ({@code PT1M}); empty is none. */

@@ -1,5 +1,6 @@
 package io.celeriac.worker;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,7 +27,12 @@ public class ChannelDefaults implements ConfigSourceFactory {
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
         ConfigValue connector = context.getValue("celeriac.connector");
         String strategy = connector != null && "smallrye-amqp".equals(connector.getValue()) ? "release" : "reject";
-        return List.of(new PropertiesConfigSource(Map.of(FAILURE_STRATEGY, strategy), "celeriac-channel-defaults",
-                ORDINAL));
+        Map<String, String> defaults = new HashMap<>(Map.of(FAILURE_STRATEGY, strategy));
+        // The consumer declares its queue too: with the same arguments as every other declaration of it.
+        ConfigValue maxPriority = context.getValue("celeriac.task-queue-max-priority");
+        if (maxPriority != null && maxPriority.getValue() != null && !maxPriority.getValue().isBlank()) {
+            defaults.put("mp.messaging.incoming." + Worker.CHANNEL + ".queue.x-max-priority", maxPriority.getValue());
+        }
+        return List.of(new PropertiesConfigSource(defaults, "celeriac-channel-defaults", ORDINAL));
     }
 }

@@ -1,5 +1,6 @@
 package io.celeriac.worker;
 
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -29,6 +30,29 @@ final class Delivery {
             return amqp.get().getDeliveryCount() > 0 || !amqp.get().isFirstAcquirer();
         }
         return false;
+    }
+
+    /** The priority the message was sent with, if any. */
+    static Integer priority(Message<?> message) {
+        var rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
+        if (rabbit.isPresent()) {
+            return rabbit.get().getPriority().orElse(null);
+        }
+        var amqp = message.getMetadata(IncomingAmqpMetadata.class);
+        return amqp.map(m -> (int) m.getPriority()).orElse(null);
+    }
+
+    /** The message's headers (AMQP 1.0: its application properties); null when it has none. */
+    static Map<String, ?> headers(Message<?> message) {
+        var rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
+        if (rabbit.isPresent()) {
+            return rabbit.get().getHeaders();
+        }
+        var amqp = message.getMetadata(IncomingAmqpMetadata.class);
+        if (amqp.isPresent() && amqp.get().getProperties() != null) {
+            return amqp.get().getProperties().getMap();
+        }
+        return null;
     }
 
     /** Back to the queue, for this or another worker. */

@@ -33,12 +33,14 @@ import org.jboss.logging.Logger;
 import io.celeriac.client.TaskClient;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.config.Node;
+import io.celeriac.events.CeleryEvents;
 import io.celeriac.control.Revocations;
 import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.message.Arguments;
 import io.celeriac.message.TaskArgumentException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.message.PythonRepr;
 import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
 import io.celeriac.task.RetryRequested;
@@ -76,6 +78,7 @@ public class TaskRunner {
     private final TaskMetrics metrics;
     private final TransactionManager transactions;
     private final OutcomeWrites writes;
+    private final CeleryEvents events;
     private final ObjectNode workerInfo;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     /** Attempts past their hard limit that still run: Java cannot stop a thread that ignores interrupts. */
@@ -89,7 +92,8 @@ public class TaskRunner {
 
     public TaskRunner(Arguments arguments, ResultStore results, TaskContext context, ObjectMapper mapper,
             CeleriacConfig config, TaskClient client, DeadLetters deadLetters, Revocations revocations,
-            TaskMessageCodec codec, TaskMetrics metrics, TransactionManager transactions) {
+            TaskMessageCodec codec, TaskMetrics metrics, TransactionManager transactions, CeleryEvents events) {
+        this.events = events;
         this.arguments = arguments;
         this.results = results;
         this.context = context;
@@ -175,6 +179,7 @@ public class TaskRunner {
         long start = System.nanoTime();
         Outcome outcome;
         running.add(execution);
+        events.taskStarted(message.id());
         try {
             outcome = execute(task, message, tracked, execution);
         } finally {
@@ -192,6 +197,7 @@ public class TaskRunner {
         if (outcome.error() == null) {
             LOG.debugf("task %s succeeded in %d ms", execution, runtime.toMillis());
             metrics.succeeded(task.name(), runtime);
+            events.taskSucceeded(message.id(), PythonRepr.of(outcome.value()), runtime.toNanos() / 1e9);
             Duration timeout = config.worker().writeTimeout();
             return writes.later("the outcome of " + execution, () -> tracked
                     ? results.succeededLater(message.id(), task.name(), outcome.value(), startedAt, timeout)
@@ -234,6 +240,7 @@ public class TaskRunner {
             LOG.infof("task %s failed (%s); retry %d of %d in %d ms", execution, cause, retry,
                     task.options().maxRetries(), delay.toMillis());
             metrics.retried(name);
+            events.taskRetried(id, String.valueOf(cause), null);
             return writes.now(what, () -> {
                 if (results.retrying(id, name, retry, reason, eta, startedAt)) {
                     client.enqueue(message.retry(retry, eta));
@@ -243,6 +250,7 @@ public class TaskRunner {
             });
         }
         metrics.failed(name, runtime);
+        events.taskFailed(id, String.valueOf(cause), null);
         if (retryable) {
             LOG.warnf("task %s failed after %d retries: %s", execution, message.retries(), cause);
             return deadLettered(message, cause, startedAt, "out of retries (" + message.retries() + "): " + cause);
@@ -269,7 +277,7 @@ public class TaskRunner {
 
     /** FAILURE and a dead letter, both written before the message is acked. */
     private Settle deadLettered(TaskMessage message, Throwable error, String startedAt, String reason) {
-        var letter = deadLetters.letter(message.id(), message.task(), reason, codec.encodeText(message));
+        var letter = deadLetters.letter(message.id(), message.task(), reason, codec.store(message));
         return writes.now("the dead letter of " + message.task() + "[" + message.id() + "]", () -> {
             results.failed(message.id(), message.task(), error, startedAt);
             deadLetters.add(letter);

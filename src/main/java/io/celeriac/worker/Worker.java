@@ -1,7 +1,8 @@
 package io.celeriac.worker;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -17,10 +18,13 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import io.celeriac.client.TaskClient;
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.events.CeleryEvents;
 import io.celeriac.control.Revocations;
 import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.message.MalformedMessageException;
+import io.celeriac.message.PythonRepr;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.metrics.TaskMetrics;
@@ -33,8 +37,6 @@ import io.celeriac.task.UnknownTaskException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 /**
  * Consumes task messages and runs them, at most {@code celeriac.worker.concurrency} at a time. A message is acked
@@ -61,6 +63,10 @@ public class Worker {
     private final CeleriacConfig config;
     private final Roles roles;
     private final TaskMetrics metrics;
+    private final TaskClient client;
+    private final CeleryEvents events;
+    /** The one queue this worker consumes (see {@code celeriac.worker.queues}). */
+    private final String queue;
     private volatile long lastDelivery;
     /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
     private volatile boolean draining;
@@ -71,8 +77,17 @@ public class Worker {
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
             WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
-            Roles roles, TaskMetrics metrics) {
+            Roles roles, TaskMetrics metrics, TaskClient client, CeleryEvents events) {
         this.metrics = metrics;
+        this.events = events;
+        events.activeTasks(() -> runner.runningIds().size());
+        this.client = client;
+        List<String> queues = config.worker().queues();
+        if (queues.size() != 1) {
+            throw new IllegalStateException("celeriac.worker.queues=" + String.join(",", queues) + ": a worker "
+                    + "process consumes one queue in this version; run one worker per queue");
+        }
+        this.queue = queues.get(0);
         this.codec = codec;
         this.registry = registry;
         this.runner = runner;
@@ -137,16 +152,17 @@ public class Worker {
     /** Handles one message; the stage completes once its outcome is stored, saying how to settle it. */
     private CompletionStage<Settle> handle(Message<?> delivery) {
         Object payload = delivery.getPayload();
+        Map<String, ?> headers = Delivery.headers(delivery);
         TaskMessage task;
         try {
-            task = codec.decode(payload);
+            task = codec.decode(headers, payload).routed(queue, Delivery.priority(delivery));
         } catch (MalformedMessageException e) {
             LOG.errorf("dead-lettered a malformed task message: %s", e.getMessage());
             if (e.taskId() != null) {
                 // The sender may be waiting on this id: say why it will never run.
                 results.failed(e.taskId(), e.task(), e);
             }
-            deadLetters.add(e.taskId(), e.task(), "malformed: " + e.getMessage(), raw(payload));
+            deadLetters.add(e.taskId(), e.task(), "malformed: " + e.getMessage(), codec.storeRaw(headers, payload));
             return ACK;
         }
         Optional<TaskDefinition> definition = registry.find(task.task());
@@ -154,7 +170,14 @@ public class Worker {
             UnknownTaskException unknown = new UnknownTaskException(task.task());
             LOG.errorf("dead-lettered task message %s: %s", task.id(), unknown.getMessage());
             results.failed(task.id(), task.task(), unknown);
-            deadLetters.add(task.id(), task.task(), unknown.getMessage(), raw(payload));
+            deadLetters.add(task.id(), task.task(), unknown.getMessage(), codec.store(task));
+            return ACK;
+        }
+        Optional<Instant> eta = task.etaInstant();
+        if (eta.isPresent() && eta.get().isAfter(Instant.now())) {
+            // A countdown from a Python client arrives early. Celery holds such a message unacked until its eta, which
+            // RabbitMQ's consumer timeout (30 min) turns into a redelivery loop (celery #6760); it waits in Redis here.
+            client.enqueue(task);
             return ACK;
         }
         Optional<Instant> expires = task.expiresInstant();
@@ -189,9 +212,11 @@ public class Worker {
                     + config.worker().maxRedeliveries();
             LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
             results.failed(task.id(), task.task(), new RedeliveryLimitExceeded(reason), startedAt);
-            deadLetters.add(task.id(), task.task(), reason, raw(payload));
+            deadLetters.add(task.id(), task.task(), reason, codec.store(task));
             return ACK;
         }
+        events.taskReceived(task.id(), task.task(), PythonRepr.args(task.args()), PythonRepr.of(task.kwargs()),
+                task.rootId(), task.parentId(), task.retries(), task.eta(), task.expires());
         long run = workers.started(task.id(), task.task());
         CompletionStage<Settle> stored;
         try {
@@ -248,25 +273,6 @@ public class Worker {
         while (inFlight.get() > 0 && System.currentTimeMillis() < stopped) {
             pause(50);
         }
-    }
-
-    private static String raw(Object payload) {
-        if (payload instanceof byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-        if (payload instanceof io.vertx.core.buffer.Buffer buffer) {
-            return buffer.toString(StandardCharsets.UTF_8);
-        }
-        if (payload instanceof io.vertx.mutiny.core.buffer.Buffer buffer) {
-            return buffer.toString(StandardCharsets.UTF_8.name());
-        }
-        if (payload instanceof JsonObject json) {
-            return json.encode();
-        }
-        if (payload instanceof JsonArray json) {
-            return json.encode();
-        }
-        return String.valueOf(payload);
     }
 
     private static void pause(long millis) {

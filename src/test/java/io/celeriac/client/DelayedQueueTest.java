@@ -42,7 +42,7 @@ class DelayedQueueTest {
 
     /** Built through the codec, as a message from the wire is, so it keeps up with TaskMessage's fields. */
     private TaskMessage message(String id, String key) {
-        return codec.decode("{\"id\": \"" + id + "\", \"task\": \"record\", \"args\": [\"" + key + "\"]}");
+        return codec.decode(java.util.Map.of("id", id, "task", "record"), "[[\"" + key + "\"], {}, null]");
     }
 
     @Test

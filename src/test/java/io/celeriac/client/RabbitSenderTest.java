@@ -91,7 +91,7 @@ class RabbitSenderTest {
         assertTrue(failed.getCause().getMessage().contains("NOT_FOUND"), failed.getCause().getMessage());
         // Every lane: the closed channel is replaced on its next send.
         for (int i = 0; i < 8; i++) {
-            assertEquals(42, sum(tasks.delay("add", 40, 2)));
+            assertEquals(42, sum(tasks.delay("add", 40, 2).id()));
         }
     }
 
@@ -107,7 +107,7 @@ class RabbitSenderTest {
                 int base = s * each;
                 running.add(pool.submit(() -> {
                     for (int i = 0; i < each; i++) {
-                        ids.add(tasks.delay("add", base + i, 1));
+                        ids.add(tasks.delay("add", base + i, 1).id());
                     }
                     return null;
                 }));

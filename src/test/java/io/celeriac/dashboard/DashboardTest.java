@@ -179,7 +179,7 @@ class DashboardTest {
 
     @Test
     void aKeptResultWhoseRecordVanishesIsNotReportedAsIgnored() throws Exception {
-        String id = tasks.send("add", List.of(1, 2), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(30)));
+        String id = tasks.send("add", List.of(1, 2), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(30))).id();
         // Removed once the stream has begun: too early, and the stream answers 404 and the test fails, never passes.
         Thread remover = new Thread(() -> {
             try {
@@ -262,7 +262,7 @@ class DashboardTest {
         String id = send("/tasks/add", Map.of("a", 1, "b", 1));
         // Held back by its countdown, this one waits in the delayed queue while the dashboard is read.
         String waiting = tasks.send("add", List.of(1, 2), Map.of(),
-                SendOptions.none().countdown(Duration.ofSeconds(30)));
+                SendOptions.none().countdown(Duration.ofSeconds(30))).id();
         JsonPath dashboard = await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/dashboard").jsonPath(),
                 d -> "SUCCESS".equals(d.getString("recent.find { it.id == '" + id + "' }.state")));
         assertTrue(total(dashboard, "sent") >= total(before, "sent") + 2, dashboard.getMap("totals").toString());

@@ -28,6 +28,6 @@ class PostgresArchiveTest {
         assertTrue(Files.size(Path.of(done.getString("value.path"))) > 0);
 
         String missing = given().post("/users/{id}/archive", 4242).then().statusCode(200).extract().path("result_id");
-        assertEquals("no user with id 4242", SeedFlowContract.awaitReady(missing).getString("value.exc_message"));
+        assertEquals("no user with id 4242", SeedFlowContract.awaitReady(missing).getString("value.exc_message[0]"));
     }
 }

@@ -35,6 +35,7 @@ import io.celeriac.client.TaskClient;
 import io.celeriac.message.TaskArgumentException;
 import io.celeriac.task.UnknownTaskException;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.celeriac.testing.RawMessages;
 import io.restassured.path.json.JsonPath;
 
 /**
@@ -79,7 +80,7 @@ abstract class SeedFlowContract {
     @Test
     void resultIdIsKnownAsPendingBeforeAnyWorkerHasTheTask() {
         // Held back by a countdown, no worker can have touched it yet: the record exists because sending wrote it.
-        String id = tasks.send("process", List.of(1), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(3)));
+        String id = tasks.send("process", List.of(1), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(3))).id();
         JsonPath first = result(id);
         assertEquals("PENDING", first.getString("state"), first.prettify());
         assertEquals(false, first.getBoolean("ready"));
@@ -143,7 +144,7 @@ abstract class SeedFlowContract {
         assertEquals(false, failed.getBoolean("successful"));
         assertEquals("FAILURE", failed.getString("state"));
         assertEquals("IllegalArgumentException", failed.getString("value.exc_type"));
-        assertEquals("no user with id 999", failed.getString("value.exc_message"));
+        assertEquals("no user with id 999", failed.getString("value.exc_message[0]"));
 
         assertEquals(7, awaitReady(post("/tasks/add", Map.of("a", 3, "b", 4))).getInt("value"));
     }
@@ -203,39 +204,38 @@ abstract class SeedFlowContract {
     }
 
     @Test
-    void argumentsOfTheWrongTypeFailTheTaskWithAClearMessage() {
-        JsonPath failed = awaitReady(tasks.delay("add", "two", 2));
-        assertEquals(false, failed.getBoolean("successful"));
-        assertTrue(failed.getString("value.exc_message").contains("argument 'a' of task 'add' expects int"),
-                failed.prettify());
+    void argumentsThatDoNotFitTheTaskFailAtSendTimeAndNothingIsSent() {
+        TaskArgumentException wrongType = assertThrows(TaskArgumentException.class, () -> tasks.delay("add", "two", 2));
+        assertTrue(wrongType.getMessage().contains("argument 'a' of task 'add' expects int"), wrongType.getMessage());
+        TaskArgumentException tooMany = assertThrows(TaskArgumentException.class, () -> tasks.delay("add", 1, 2, 3));
+        assertTrue(tooMany.getMessage().contains("task 'add' takes 2 arguments (a, b), got 3"), tooMany.getMessage());
+    }
 
-        JsonPath tooMany = awaitReady(tasks.delay("add", 1, 2, 3));
-        assertTrue(tooMany.getString("value.exc_message").contains("task 'add' takes 2 arguments (a, b), got 3"),
-                tooMany.prettify());
+    @Test
+    void argumentsOfTheWrongTypeFromAnotherSenderFailTheTaskWithAClearMessage() throws Exception {
+        RawMessages.publish(brokerPort, "{\"id\": \"raw-two\", \"task\": \"add\", \"args\": [\"two\", 2]}");
+        JsonPath failed = awaitReady("raw-two");
+        assertEquals(false, failed.getBoolean("successful"));
+        assertTrue(failed.getString("value.exc_message[0]").contains("argument 'a' of task 'add' expects int"),
+                failed.prettify());
     }
 
     @Test
     void malformedMessagesOnTheQueueDoNotStopTheWorker() throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost("127.0.0.1");
-        factory.setPort(brokerPort);
-        try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
-            channel.confirmSelect();
-            AMQP.BasicProperties json = new AMQP.BasicProperties.Builder().contentType("application/json")
-                    .deliveryMode(2).build();
-            for (String body : List.of("this is not json", "[1, 2, 3]", "{\"task\": \"add\"}",
-                    "{\"id\": \"raw-unknown\", \"task\": \"no_such_task\", \"args\": []}",
-                    "{\"id\": \"raw-bad-args\", \"task\": \"add\", \"args\": \"1, 2\"}")) {
-                channel.basicPublish("celery", "celery", json, body.getBytes(StandardCharsets.UTF_8));
-            }
-            channel.basicPublish("celery", "celery", null, new byte[] { (byte) 0xff, 0x00, 0x13 });
-            channel.waitForConfirmsOrDie(5000);
-        }
+        AMQP.BasicProperties json = new AMQP.BasicProperties.Builder().contentType("application/json")
+                .deliveryMode(2).build();
+        // Not JSON, a protocol v1 body, no 'task' header, a body that is not [args, kwargs, embed], no properties.
+        RawMessages.publishRaw(brokerPort, json, "this is not json".getBytes(StandardCharsets.UTF_8),
+                "{\"id\": \"raw-v1\", \"task\": \"add\", \"args\": [1, 2]}".getBytes(StandardCharsets.UTF_8));
+        RawMessages.publishRaw(brokerPort, null, new byte[] { (byte) 0xff, 0x00, 0x13 });
+        RawMessages.publish(brokerPort, "{\"id\": \"raw-unknown\", \"task\": \"no_such_task\", \"args\": []}",
+                "{\"id\": \"raw-bad-args\", \"task\": \"add\", \"args\": \"1, 2\"}");
         // A task sent after the garbage still runs: the consumer survived all of it.
         assertEquals(12, awaitReady(post("/tasks/add", Map.of("a", 5, "b", 7))).getInt("value"));
         JsonPath unknown = awaitReady("raw-unknown");
         assertEquals("FAILURE", unknown.getString("state"));
-        assertTrue(unknown.getString("value.exc_message").contains("unknown task 'no_such_task'"));
+        assertEquals("NotRegistered", unknown.getString("value.exc_type"), "Celery's own error for it");
+        assertEquals("no_such_task", unknown.getString("value.exc_message[0]"));
     }
 
     /** Tasks this process has sent, all task names together, as its Prometheus counter reads. */

@@ -1,20 +1,17 @@
 package io.celeriac.tools;
 
-import java.nio.charset.StandardCharsets;
-
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+
+import io.celeriac.testing.RawMessages;
 
 /**
  * Publishes persistent JSON messages with publisher confirms, as a Celery client in another language would; through
  * a broker outage it reconnects and publishes the same message again until confirmed.
  */
 final class RawPublisher implements AutoCloseable {
-
-    private static final AMQP.BasicProperties JSON = new AMQP.BasicProperties.Builder()
-            .contentType("application/json").deliveryMode(2).build();
 
     private final ConnectionFactory factory;
     private Connection connection;
@@ -32,7 +29,10 @@ final class RawPublisher implements AutoCloseable {
         this.batch = batch;
     }
 
-    void publish(String routingKey, String body) throws InterruptedException {
+    /** Publishes a call written flat (see {@link RawMessages}) as Celery's protocol v2. */
+    void publish(String routingKey, String call) throws InterruptedException {
+        AMQP.BasicProperties properties = RawMessages.properties(call);
+        byte[] body = RawMessages.body(call);
         for (int attempt = 0;; attempt++) {
             try {
                 if (channel == null || !channel.isOpen()) {
@@ -41,8 +41,7 @@ final class RawPublisher implements AutoCloseable {
                     channel = connection.createChannel();
                     channel.confirmSelect();
                 }
-                channel.basicPublish(routingKey.equals("celery") ? "celery" : "", routingKey, JSON,
-                        body.getBytes(StandardCharsets.UTF_8));
+                channel.basicPublish("", routingKey, properties, body);
                 if (++unconfirmed >= batch) {
                     channel.waitForConfirmsOrDie(30_000);
                     unconfirmed = 0;

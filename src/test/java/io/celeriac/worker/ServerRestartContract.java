@@ -102,7 +102,7 @@ abstract class ServerRestartContract {
         assumeFalse(unconfirmedSendsMayStillGoOut(), "over AMQP 1.0 a send to a stopped broker may be held, "
                 + "and a maybe-sent entry keeps its lease");
         String key = UUID.randomUUID().toString();
-        String id = tasks.send("record", List.of(key), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(1)));
+        String id = tasks.send("record", List.of(key), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(1))).id();
         BrokerAndRedis.rabbitmq(servers, "stop");
         try {
             // Due, and promoted in vain while the broker is away.
@@ -138,7 +138,7 @@ abstract class ServerRestartContract {
     @Test
     void aTaskWhoseOutcomeCannotBeStoredWaitsForRedisAndRunsOnlyOnce() throws InterruptedException {
         String key = UUID.randomUUID().toString();
-        String id = tasks.delay("counted_sleeper", key, 1500);
+        String id = tasks.delay("counted_sleeper", key, 1500).id();
         await().atMost(Duration.ofSeconds(10)).until(() -> reliability.attempts(key) == 1);
         BrokerAndRedis.redis(servers, "stop");
         try {
@@ -176,7 +176,7 @@ abstract class ServerRestartContract {
     @Test
     void aResultRefusedForLongerThanAFewTriesStillLandsOnceRedisTakesWritesAgain() throws Exception {
         String key = UUID.randomUUID().toString();
-        String id = tasks.delay("counted_sleeper", key, 1000);
+        String id = tasks.delay("counted_sleeper", key, 1000).id();
         await().atMost(Duration.ofSeconds(10)).until(() -> reliability.attempts(key) == 1);
         BrokerAndRedis.redisCli(servers, "CONFIG", "SET", "min-replicas-to-write", "1");
         try {

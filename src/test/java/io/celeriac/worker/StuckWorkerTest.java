@@ -49,7 +49,7 @@ class StuckWorkerTest {
         given().get("/q/health/live").then().statusCode(200);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            ids.add(tasks.delay("add", i, 1));
+            ids.add(tasks.delay("add", i, 1).id());
         }
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(300))
                 .until(() -> given().get("/q/health/live").statusCode() == 503);

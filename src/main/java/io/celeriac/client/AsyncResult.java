@@ -1,0 +1,129 @@
+package io.celeriac.client;
+
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.celeriac.control.Revocations;
+import io.celeriac.result.ResultStore;
+import io.celeriac.result.ResultWaiter;
+import io.celeriac.result.TaskResult;
+import io.celeriac.result.TaskState;
+
+/**
+ * A sent task, as Celery's {@code AsyncResult}: its id, its state as the result store has it now, and its value once
+ * ready. The same for Java and Python tasks, and rebuilt from an id by {@link TaskClient#result(String)}. Every read
+ * goes to Redis: a handle caches nothing.
+ *
+ * @param <T> what the task returns; {@link #get(Duration)} converts the stored JSON to it
+ */
+public final class AsyncResult<T> {
+
+    private final String id;
+    private final String task;
+    private final JavaType type;
+    private final ResultStore results;
+    private final ResultWaiter waiter;
+    private final Revocations revocations;
+    private final ObjectMapper mapper;
+
+    AsyncResult(String id, String task, Type type, ResultStore results, ResultWaiter waiter, Revocations revocations,
+            ObjectMapper mapper) {
+        this.id = id;
+        this.task = task;
+        this.type = mapper.getTypeFactory().constructType(type);
+        this.results = results;
+        this.waiter = waiter;
+        this.revocations = revocations;
+        this.mapper = mapper;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The same task, its value read as {@code type} (for a task this application does not define). */
+    public <U> AsyncResult<U> as(Class<U> type) {
+        return new AsyncResult<>(id, task, type, results, waiter, revocations, mapper);
+    }
+
+    /** Celery's states: PENDING when nothing is known (as Celery answers for an unknown id), else the stored one. */
+    public String state() {
+        return record().map(TaskResult::status).orElse(TaskState.PENDING);
+    }
+
+    public boolean ready() {
+        return TaskState.isReady(state());
+    }
+
+    public boolean successful() {
+        return TaskState.SUCCESS.equals(state());
+    }
+
+    public boolean failed() {
+        return TaskState.FAILURE.equals(state());
+    }
+
+    /** Celery's {@code info}: the progress meta while running, the value when done, the error's record on failure. */
+    public JsonNode info() {
+        return record().map(TaskResult::result).orElse(null);
+    }
+
+    /** The traceback of a failure, Java's or Python's. */
+    public Optional<String> traceback() {
+        return record().map(TaskResult::traceback);
+    }
+
+    /**
+     * Waits until the task is ready, at most {@code timeout}, on Redis pub/sub as Celery does. Returns the value;
+     * throws {@link TaskFailedException} when it failed or was revoked, {@link ResultTimeoutException} when it is not
+     * ready in time (the task goes on).
+     */
+    public T get(Duration timeout) {
+        CompletableFuture<TaskResult> ready = waiter.ready(id);
+        TaskResult result;
+        try {
+            result = ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new ResultTimeoutException(id, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ResultTimeoutException(id, timeout);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not wait for task " + id + ": " + e.getCause(), e.getCause());
+        } finally {
+            waiter.cancel(id, ready);
+        }
+        if (!result.successful()) {
+            throw TaskFailedException.of(id, result);
+        }
+        return mapper.convertValue(result.result(), type);
+    }
+
+    /** Revokes the task: it does not start, and a worker running it interrupts it. */
+    public void revoke() {
+        revocations.revoke(id, task, "revoked");
+    }
+
+    /** Drops its record from the result store, whatever its state (Celery's {@code forget}). */
+    public void forget() {
+        results.forgetAnyway(id);
+    }
+
+    private Optional<TaskResult> record() {
+        return results.get(id);
+    }
+
+    @Override
+    public String toString() {
+        return "AsyncResult[" + id + "]";
+    }
+}
