@@ -178,6 +178,22 @@ class PythonInteropTest {
         assertEquals("pong", replies.path(workers.name()).path("ok").asText(), replies.toString());
     }
 
+    @Test
+    void celeryEventsFollowTheJavaWorkerAndItsTasks() throws Exception {
+        var capture = java.util.concurrent.CompletableFuture.supplyAsync(() -> python.client("events", "6"));
+        Thread.sleep(2500);
+        String id = tasks.delay("add", 20, 22).id();
+        List<String> seen = new ArrayList<>();
+        for (JsonNode event : capture.get(60, java.util.concurrent.TimeUnit.SECONDS).path("events")) {
+            if (event.path("hostname").asText().equals(workers.name())
+                    && (event.path("uuid").isNull() || event.path("uuid").asText().equals(id))) {
+                seen.add(event.path("type").asText());
+            }
+        }
+        assertTrue(seen.contains("worker-heartbeat"), seen.toString());
+        assertTrue(seen.containsAll(List.of("task-received", "task-started", "task-succeeded")), seen.toString());
+    }
+
     private static int deadLetters() {
         return given().get("/dead-letters").jsonPath().getInt("count");
     }
