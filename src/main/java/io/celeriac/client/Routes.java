@@ -20,9 +20,14 @@ public class Routes {
     private final Map<String, String> routes;
     private final String defaultQueue;
 
+    @jakarta.inject.Inject
     public Routes(CeleriacConfig config) {
-        this.routes = config.taskRoutes();
-        this.defaultQueue = config.broker().queue();
+        this(config.taskRoutes(), config.broker().queue());
+    }
+
+    Routes(Map<String, String> routes, String defaultQueue) {
+        this.routes = routes;
+        this.defaultQueue = defaultQueue;
     }
 
     public String queue(String task, Optional<String> perCall, Optional<String> declared) {
