@@ -43,12 +43,14 @@ public final class Bench {
 
     private final boolean quick;
     private final boolean full;
+    private final boolean interop;
     private final boolean both;
     private int stalls;
 
     private Bench(List<String> args) {
         quick = args.contains("--quick");
         full = args.contains("--full");
+        interop = args.contains("--interop");
         both = !args.contains("--default-only");
         senders = option(args, "--senders", 16);
         tasks = option(args, "--tasks", quick ? 10_000 : 20_000);
@@ -72,6 +74,10 @@ public final class Bench {
 
     private void run() throws Exception {
         try (Cluster cluster = new Cluster("bench")) {
+            if (interop) {
+                interop(cluster, n(300, 1000));
+                return;
+            }
             measure(cluster, "smallrye-rabbitmq", "");
             if (both) {
                 measure(cluster, "smallrye-amqp", "_amqp10");
@@ -130,6 +136,31 @@ public final class Bench {
         worker.close();
         api.close();
         purge(factory);
+    }
+
+    /**
+     * A Python Celery client's round trip (send_task, then AsyncResult.get) to a Java worker and to a Python worker,
+     * one after another, on the same broker and Redis, in this run.
+     */
+    private void interop(Cluster cluster, int n) throws Exception {
+        Map<String, String> workerSettings = new HashMap<>(Map.of("celeriac.roles", "worker",
+                "celeriac.worker.concurrency", String.valueOf(concurrency)));
+        AppProcess worker = cluster.start("worker", workerSettings, WORKER_JVM);
+        io.celeriac.testing.PythonCelery python = new io.celeriac.testing.PythonCelery(cluster.brokerPort(),
+                cluster.redisPort());
+        Process pythonWorker = python.worker("py", "pybench@bench");
+        try {
+            // The Java worker warms up on the same calls first: its compiler would otherwise be measured.
+            python.client("roundtrip", "add", "[2, 3]", String.valueOf(n));
+            for (String[] target : new String[][] { { "java", "add" }, { "python", "py.mul" } }) {
+                var figures = python.client("roundtrip", target[1], "[2, 3]", String.valueOf(n));
+                print("roundtrip_python_client_to_" + target[0] + "_worker_p50_ms", figures.path("p50_ms").asDouble());
+                print("roundtrip_python_client_to_" + target[0] + "_worker_p90_ms", figures.path("p90_ms").asDouble());
+            }
+        } finally {
+            python.stop(pythonWorker);
+            worker.close();
+        }
     }
 
     private static Map<String, String> with(Map<String, String> base, String key, String value) {

@@ -69,6 +69,10 @@ final class Cluster implements AutoCloseable {
         return Integer.parseInt(ports.get("rabbit"));
     }
 
+    int redisPort() {
+        return Integer.parseInt(ports.get("redis"));
+    }
+
     String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + ports.get("postgres") + "/celeriac";
     }
