@@ -183,8 +183,8 @@ public interface CeleriacConfig {
         int concurrency();
 
         /**
-         * The queues this worker consumes (Celery's {@code -Q}), declared as Celery declares them. One queue per
-         * worker process in this version; run a worker per queue.
+         * The queues this worker consumes (Celery's {@code -Q a,b}), declared as Celery declares them. Each queue gets
+         * the worker's concurrency. Over AMQP 1.0, one queue per worker process.
          */
         @WithDefault("celery")
         List<String> queues();

@@ -12,7 +12,8 @@ import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertiesConfigSource;
 
 /**
- * The consumer's failure strategy, which each connector names its own way, for the one thing the worker nacks for:
+ * The consumer's queue, and its failure strategy, which each connector names its own way, for the one thing the
+ * worker nacks for:
  * handing a message back to the queue. Over AMQP 1.0 that is {@code release} (RabbitMQ requeues a released
  * message; its {@code reject} would dead-letter it, draining the work queue during a Redis outage). Over AMQP 0-9-1
  * the worker's nack carries requeue itself, and {@code reject} keeps a nack without it from requeueing.
@@ -28,11 +29,30 @@ public class ChannelDefaults implements ConfigSourceFactory {
         ConfigValue connector = context.getValue("celeriac.connector");
         String strategy = connector != null && "smallrye-amqp".equals(connector.getValue()) ? "release" : "reject";
         Map<String, String> defaults = new HashMap<>(Map.of(FAILURE_STRATEGY, strategy));
+        // The channel consumes the first of the worker's queues, declared as Celery declares it (a direct exchange
+        // named like the queue, the queue's name as routing key); a channel has one queue, and QueueConsumers takes
+        // the others.
+        String queue = firstQueue(context);
+        String incoming = "mp.messaging.incoming." + Worker.CHANNEL + ".";
+        defaults.put(incoming + "queue.name", queue);
+        defaults.put(incoming + "exchange.name", queue);
+        defaults.put(incoming + "routing-keys", queue);
+        defaults.put(incoming + "address", "/amq/queue/" + queue);
         // The consumer declares its queue too: with the same arguments as every other declaration of it.
         ConfigValue maxPriority = context.getValue("celeriac.task-queue-max-priority");
         if (maxPriority != null && maxPriority.getValue() != null && !maxPriority.getValue().isBlank()) {
             defaults.put("mp.messaging.incoming." + Worker.CHANNEL + ".queue.x-max-priority", maxPriority.getValue());
         }
         return List.of(new PropertiesConfigSource(defaults, "celeriac-channel-defaults", ORDINAL));
+    }
+
+    private static String firstQueue(ConfigSourceContext context) {
+        for (String key : List.of("celeriac.worker.queues", "celeriac.broker.queue")) {
+            ConfigValue value = context.getValue(key);
+            if (value != null && value.getValue() != null && !value.getValue().isBlank()) {
+                return value.getValue().split(",")[0].trim();
+            }
+        }
+        return "celery";
     }
 }

@@ -21,6 +21,10 @@ final class Delivery {
     }
 
     static boolean redelivered(Message<?> message) {
+        var own = message.getMetadata(QueueDelivery.class);
+        if (own.isPresent()) {
+            return own.get().redelivered();
+        }
         var rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
         if (rabbit.isPresent()) {
             return rabbit.get().isRedeliver();
@@ -34,6 +38,10 @@ final class Delivery {
 
     /** The priority the message was sent with, if any. */
     static Integer priority(Message<?> message) {
+        var own = message.getMetadata(QueueDelivery.class);
+        if (own.isPresent()) {
+            return own.get().properties().getPriority();
+        }
         var rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
         if (rabbit.isPresent()) {
             return rabbit.get().getPriority().orElse(null);
@@ -42,8 +50,17 @@ final class Delivery {
         return amqp.map(m -> (int) m.getPriority()).orElse(null);
     }
 
+    /** The queue it came from: the channel's own queue unless it is one {@link QueueConsumers} consumes. */
+    static String queue(Message<?> message, String channelQueue) {
+        return message.getMetadata(QueueDelivery.class).map(QueueDelivery::queue).orElse(channelQueue);
+    }
+
     /** The message's headers (AMQP 1.0: its application properties); null when it has none. */
     static Map<String, ?> headers(Message<?> message) {
+        var own = message.getMetadata(QueueDelivery.class);
+        if (own.isPresent()) {
+            return own.get().properties().getHeaders();
+        }
         var rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
         if (rabbit.isPresent()) {
             return rabbit.get().getHeaders();

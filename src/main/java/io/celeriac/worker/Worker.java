@@ -65,7 +65,7 @@ public class Worker {
     private final TaskMetrics metrics;
     private final TaskClient client;
     private final CeleryEvents events;
-    /** The one queue this worker consumes (see {@code celeriac.worker.queues}). */
+    /** The queue of the connector's channel: the first of {@code celeriac.worker.queues} (see QueueConsumers). */
     private final String queue;
     private volatile long lastDelivery;
     /** Set on shutdown: messages that arrive from then on are held, not run, and go back with the connection. */
@@ -83,9 +83,9 @@ public class Worker {
         events.activeTasks(() -> runner.runningIds().size());
         this.client = client;
         List<String> queues = config.worker().queues();
-        if (queues.size() != 1) {
-            throw new IllegalStateException("celeriac.worker.queues=" + String.join(",", queues) + ": a worker "
-                    + "process consumes one queue in this version; run one worker per queue");
+        if (queues.size() > 1 && !"smallrye-rabbitmq".equals(config.connector())) {
+            throw new IllegalStateException("celeriac.worker.queues=" + String.join(",", queues) + ": over AMQP "
+                    + "1.0 a worker consumes one queue; run one worker per queue, or use the smallrye-rabbitmq connector");
         }
         this.queue = queues.get(0);
         this.codec = codec;
@@ -155,7 +155,7 @@ public class Worker {
         Map<String, ?> headers = Delivery.headers(delivery);
         TaskMessage task;
         try {
-            task = codec.decode(headers, payload).routed(queue, Delivery.priority(delivery));
+            task = codec.decode(headers, payload).routed(Delivery.queue(delivery, queue), Delivery.priority(delivery));
         } catch (MalformedMessageException e) {
             LOG.errorf("dead-lettered a malformed task message: %s", e.getMessage());
             if (e.taskId() != null) {
@@ -171,6 +171,15 @@ public class Worker {
             LOG.errorf("dead-lettered task message %s: %s", task.id(), unknown.getMessage());
             results.failed(task.id(), task.task(), unknown);
             deadLetters.add(task.id(), task.task(), unknown.getMessage(), codec.store(task));
+            return ACK;
+        }
+        if (task.embed() != null) {
+            // Run without them, its callbacks, chain or chord would be lost without a word.
+            String reason = "it carries a canvas (" + String.join(", ", canvasParts(task)) + "), which Celeriac "
+                    + "workers do not run yet: dead-lettered rather than run without it";
+            LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
+            results.failed(task.id(), task.task(), new UnsupportedOperationException(reason));
+            deadLetters.add(task.id(), task.task(), reason, codec.store(task));
             return ACK;
         }
         Optional<Instant> eta = task.etaInstant();
@@ -226,6 +235,16 @@ public class Worker {
             throw e;
         }
         return stored.whenComplete((done, failure) -> workers.finished(run));
+    }
+
+    private static List<String> canvasParts(TaskMessage task) {
+        List<String> parts = new java.util.ArrayList<>();
+        task.embed().properties().forEach(e -> {
+            if (!e.getValue().isNull()) {
+                parts.add(e.getKey());
+            }
+        });
+        return parts;
     }
 
     /** Interrupts running tasks that were revoked since they started. */

@@ -113,6 +113,13 @@ class AsyncResultTest {
     }
 
     @Test
+    void aWorkerConsumesEveryQueueItIsGiven() {
+        AsyncResult<Integer> sum = tasks.send("add", List.of(20, 22), Map.of(),
+                SendOptions.none().queue("celeriac-second"));
+        assertEquals(42, sum.get(Duration.ofSeconds(10)));
+    }
+
+    @Test
     void sendTaskSendsATaskThisAppDoesNotDefineWithArgumentsUnchecked() throws Exception {
         String id = tasks.sendTask("elsewhere.anything", List.of("x", 1), Map.of("k", true),
                 SendOptions.none().queue("elsewhere")).id();

@@ -79,6 +79,8 @@ class PythonInteropTest {
         assertEquals("SUCCESS", sum.path("state").asText());
         JsonNode named = call("add", "[]", "{\"a\": 2, \"b\": 5}", "{}");
         assertEquals(7, named.path("result").asInt(), named.toString());
+        JsonNode routed = call("add", "[1, 2]", "{}", "{\"queue\": \"celeriac-second\"}");
+        assertEquals(3, routed.path("result").asInt(), "the Java worker consumes its second queue too: " + routed);
     }
 
     @Test

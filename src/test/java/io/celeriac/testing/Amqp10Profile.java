@@ -9,6 +9,7 @@ public class Amqp10Profile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("celeriac.connector", "smallrye-amqp");
+        // Over AMQP 1.0 a worker consumes one queue.
+        return Map.of("celeriac.connector", "smallrye-amqp", "celeriac.worker.queues", "celery");
     }
 }

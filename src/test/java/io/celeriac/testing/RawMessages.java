@@ -2,6 +2,7 @@ package io.celeriac.testing;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +18,8 @@ import com.rabbitmq.client.ConnectionFactory;
  * Task messages put on the broker the way another producer would (no Celeriac client, no PENDING record), confirmed
  * before this returns: what tests use to hand the worker redeliveries, forged or malformed messages. A call is written
  * flat for readability ({@code {"id": …, "task": …, "args": […], "retries": 1}}) and sent as Celery's protocol v2
- * puts it: {@code args} and {@code kwargs} in the body {@code [args, kwargs, embed]}, every other field a header.
+ * puts it: {@code args}, {@code kwargs} and {@code embed} in the body {@code [args, kwargs, embed]}, every other
+ * field a header.
  */
 public final class RawMessages {
 
@@ -65,7 +67,7 @@ public final class RawMessages {
         ObjectNode flat = parse(call);
         Map<String, Object> headers = new LinkedHashMap<>();
         flat.fields().forEachRemaining(field -> {
-            if (!field.getKey().equals("args") && !field.getKey().equals("kwargs")) {
+            if (!List.of("args", "kwargs", "embed").contains(field.getKey())) {
                 headers.put(field.getKey(), JSON.convertValue(field.getValue(), Object.class));
             }
         });
@@ -81,7 +83,7 @@ public final class RawMessages {
         JsonNode kwargs = flat.get("kwargs");
         body.add(args != null ? args : JSON.createArrayNode());
         body.add(kwargs != null ? kwargs : JSON.createObjectNode());
-        body.addNull();
+        body.add(flat.has("embed") ? flat.get("embed") : JSON.nullNode());
         return body.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -113,30 +115,35 @@ public final class RawMessages {
                     .get(10, java.util.concurrent.TimeUnit.SECONDS);
             var sender = connection.createSender("/amq/queue/celery").toCompletionStage().toCompletableFuture()
                     .get(10, java.util.concurrent.TimeUnit.SECONDS);
-            io.vertx.core.json.JsonObject applicationProperties = new io.vertx.core.json.JsonObject();
-            if (properties != null && properties.getHeaders() != null) {
-                properties.getHeaders().forEach((name, value) -> {
-                    if (value instanceof java.util.List<?> list) {
-                        applicationProperties.put(name, new io.vertx.core.json.JsonArray(list).encode());
-                    } else if (value != null) {
-                        applicationProperties.put(name, value);
-                    }
-                });
-            }
-            var message = io.vertx.amqp.AmqpMessage.create().durable(true)
-                    .withBufferAsBody(io.vertx.core.buffer.Buffer.buffer(body));
-            if (properties != null && properties.getContentType() != null) {
-                message.contentType(properties.getContentType());
-            }
-            if (!applicationProperties.isEmpty()) {
-                message.applicationProperties(applicationProperties);
-            }
-            sender.sendWithAck(message.build()).toCompletionStage().toCompletableFuture()
+            sender.sendWithAck(amqp10(properties, body)).toCompletionStage().toCompletableFuture()
                     .get(10, java.util.concurrent.TimeUnit.SECONDS);
             connection.close();
         } finally {
             vertx.close();
         }
+    }
+
+    /** A message as Celeriac's Publisher sends it over AMQP 1.0: headers as application properties, body as data. */
+    public static io.vertx.amqp.AmqpMessage amqp10(AMQP.BasicProperties properties, byte[] body) {
+        io.vertx.core.json.JsonObject applicationProperties = new io.vertx.core.json.JsonObject();
+        if (properties != null && properties.getHeaders() != null) {
+            properties.getHeaders().forEach((name, value) -> {
+                if (value instanceof java.util.List<?> list) {
+                    applicationProperties.put(name, new io.vertx.core.json.JsonArray(list).encode());
+                } else if (value != null) {
+                    applicationProperties.put(name, value);
+                }
+            });
+        }
+        var message = io.vertx.amqp.AmqpMessage.create().durable(true)
+                .withBufferAsBody(io.vertx.core.buffer.Buffer.buffer(body));
+        if (properties != null && properties.getContentType() != null) {
+            message.contentType(properties.getContentType());
+        }
+        if (!applicationProperties.isEmpty()) {
+            message.applicationProperties(applicationProperties);
+        }
+        return message.build();
     }
 
     private static Connection connect(int brokerPort) throws Exception {

@@ -127,7 +127,7 @@ public final class Chaos {
             factory.setPort(cluster.brokerPort());
             Counts shortCounts;
             Counts longCounts;
-            try (RawPublisher publisher = new RawPublisher(factory)) {
+            try (RawPublisher publisher = new RawPublisher(factory, 1, connector.equals("smallrye-amqp"))) {
                 shortCounts = shortPhase(publisher);
                 longCounts = longPhase(publisher);
             }

@@ -207,6 +207,19 @@ class ReliabilityTest {
     }
 
     @Test
+    void aTaskWithACanvasIsDeadLetteredNotRunWithoutItsCallbacks() throws Exception {
+        String id = key();
+        String key = key();
+        publishRaw("{\"id\": \"" + id + "\", \"task\": \"record\", \"args\": [\"" + key + "\"], \"embed\": "
+                + "{\"callbacks\": [{\"task\": \"log\", \"args\": [], \"kwargs\": {}, \"options\": {}, "
+                + "\"subtask_type\": null, \"immutable\": false}], \"errbacks\": null, \"chain\": null, "
+                + "\"chord\": null}}");
+        JsonPath failed = awaitState(id, "FAILURE", Duration.ofSeconds(5));
+        assertTrue(failed.getString("value.exc_message[0]").contains("canvas (callbacks)"), failed.prettify());
+        assertEquals(0, probe.attempts(key), "not run without its callback");
+    }
+
+    @Test
     void aRedeliveredTaskThatAlreadySucceededIsNotRunAgain() throws Exception {
         String key = key();
         String id = tasks.delay("record", key).id();
