@@ -5,6 +5,7 @@
   send NAME ARGS KWARGS OPTIONS           send only: {"id": ...}
   get ID TIMEOUT                          like call, for an existing id
   watch ID SECONDS                        the distinct (state, info) pairs seen, polling every 50 ms
+  chain LINKS TIMEOUT                     chain(*[signature(name, args)]) from [[name, args], ...], then get()
   ping TIMEOUT                            control ping: {"replies": {...}}
   roundtrip NAME ARGS N                   N sequential send_task().get() after 20 warm-ups: p50/p90/mean in ms
   events SECONDS                          the Celery events received for SECONDS (at most 500, after waking the
@@ -96,6 +97,16 @@ def watch(task_id, seconds):
     return {"seen": seen, "final": final}
 
 
+def chain_call(links, timeout):
+    """links: [[name, args], ...]; each link's result is prepended to the next one's args, as Celery chains do."""
+    from celery import chain
+    try:
+        result = chain(*[app.signature(name, args=args) for name, args in json.loads(links)]).apply_async()
+    except Exception as e:
+        return failure(None, e)
+    return wait(result, float(timeout))
+
+
 def ping(timeout):
     return {"replies": app.control.inspect(timeout=float(timeout)).ping() or {}}
 
@@ -136,7 +147,7 @@ def events(seconds):
     return {"events": seen}
 
 
-COMMANDS = {"call": (call, 5), "send": (send_only, 4), "get": (get, 2), "watch": (watch, 2), "ping": (ping, 1),
+COMMANDS = {"call": (call, 5), "chain": (chain_call, 2), "send": (send_only, 4), "get": (get, 2), "watch": (watch, 2), "ping": (ping, 1),
             "roundtrip": (roundtrip, 3), "events": (events, 1)}
 
 

@@ -30,14 +30,17 @@ public final class AsyncResult<T> {
     private final String id;
     private final String task;
     private final JavaType type;
+    /** Sent by this handle's client for a task whose result is ignored: there will be none. */
+    private final boolean ignored;
     private final ResultStore results;
     private final ResultWaiter waiter;
     private final Revocations revocations;
     private final ObjectMapper mapper;
 
-    AsyncResult(String id, String task, Type type, ResultStore results, ResultWaiter waiter, Revocations revocations,
-            ObjectMapper mapper) {
+    AsyncResult(String id, String task, Type type, boolean ignored, ResultStore results, ResultWaiter waiter,
+            Revocations revocations, ObjectMapper mapper) {
         this.id = id;
+        this.ignored = ignored;
         this.task = task;
         this.type = mapper.getTypeFactory().constructType(type);
         this.results = results;
@@ -52,7 +55,7 @@ public final class AsyncResult<T> {
 
     /** The same task, its value read as {@code type} (for a task this application does not define). */
     public <U> AsyncResult<U> as(Class<U> type) {
-        return new AsyncResult<>(id, task, type, results, waiter, revocations, mapper);
+        return new AsyncResult<>(id, task, type, ignored, results, waiter, revocations, mapper);
     }
 
     /** Celery's states: PENDING when nothing is known (as Celery answers for an unknown id), else the stored one. */
@@ -88,12 +91,17 @@ public final class AsyncResult<T> {
      * ready in time (the task goes on).
      */
     public T get(Duration timeout) {
+        if (ignored) {
+            throw new IllegalStateException("the result of task '" + task + "' [" + id + "] is ignored: nothing to "
+                    + "wait for (@Task(result = KEEP) keeps it)");
+        }
         CompletableFuture<TaskResult> ready = waiter.ready(id);
         TaskResult result;
         try {
             result = ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new ResultTimeoutException(id, timeout);
+            // One last read: ready just now, or a wait of zero for a task already done.
+            result = record().filter(TaskResult::ready).orElseThrow(() -> new ResultTimeoutException(id, timeout));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ResultTimeoutException(id, timeout);

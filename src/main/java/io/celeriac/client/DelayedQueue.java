@@ -109,6 +109,8 @@ public class DelayedQueue {
             """);
 
     private final RedisDataSource redis;
+    /** How long an entry whose send failed waits before it is tried again. */
+    static final java.time.Duration RETRY_FAILED = java.time.Duration.ofSeconds(10);
     private final TaskMessageCodec codec;
     private final Publisher publisher;
     private final DeadLetters deadLetters;
@@ -227,9 +229,13 @@ public class DelayedQueue {
                             e.getMessage());
                     unclaim(pairs, i + 1, claimScore, now);
                 } else {
-                    // Nothing of this one or the rest left: the next round tries them, not the end of the lease.
-                    LOG.warnf("could not promote delayed task %s, will try again: %s", message.id(), e.getMessage());
-                    unclaim(pairs, i, claimScore, now);
+                    // Nothing of this one or the rest left: the next round tries them, not the end of the lease. This
+                    // one waits a little first, so one that cannot be sent for a while (its queue refuses it) does
+                    // not stand ahead of every task that comes due after it.
+                    LOG.warnf("could not promote delayed task %s, will try again in %d s: %s", message.id(),
+                            RETRY_FAILED.toSeconds(), e.getMessage());
+                    unclaim(pairs, i, i + 1, claimScore, now.plus(RETRY_FAILED));
+                    unclaim(pairs, i + 1, claimScore, now);
                 }
                 return false;
             }
@@ -241,8 +247,13 @@ public class DelayedQueue {
 
     /** Hands back the claimed entries from the {@code from}-th on, due at {@code now} again. */
     private void unclaim(List<String> pairs, int from, String claimScore, Instant now) {
-        List<String> args = new ArrayList<>(List.of(claimScore, Long.toString(now.toEpochMilli())));
-        for (int i = from; i < pairs.size() / 2; i++) {
+        unclaim(pairs, from, pairs.size() / 2, claimScore, now);
+    }
+
+    /** Hands back the claimed entries {@code from} (inclusive) to {@code to} (exclusive), due at {@code due}. */
+    private void unclaim(List<String> pairs, int from, int to, String claimScore, Instant due) {
+        List<String> args = new ArrayList<>(List.of(claimScore, Long.toString(due.toEpochMilli())));
+        for (int i = from; i < to; i++) {
             args.add(pairs.get(2 * i));
         }
         if (args.size() > 2) {

@@ -83,6 +83,19 @@ public class Publisher {
         }
     }
 
+    /**
+     * Fails when this connector cannot put the message on its queue at all: over AMQP 1.0 the sender's link is
+     * attached to the default queue. Checked before a delayed task is accepted too, so none is accepted that could
+     * never leave.
+     */
+    public void checkRoutable(TaskMessage task) {
+        if (!amqp091 && !queueOf(task).equals(config.broker().queue())) {
+            throw new TaskNotSentException(task.id(), "task '" + task.task() + "' [" + task.id() + "] not sent: over "
+                    + "AMQP 1.0 tasks go to the queue '" + config.broker().queue() + "' only, not to '" + queueOf(task)
+                    + "'; route them with the smallrye-rabbitmq connector");
+        }
+    }
+
     /** The queue a message goes to: its own, else the default one. */
     private String queueOf(TaskMessage task) {
         return task.queue() != null ? task.queue() : config.broker().queue();
@@ -103,7 +116,10 @@ public class Publisher {
                 .build();
         String queue = queueOf(task);
         try {
-            queues.ensure(queue);
+            // The default queue is declared at start-up, by the connector and by the definitions file.
+            if (!queue.equals(config.broker().queue())) {
+                queues.ensure(queue);
+            }
         } catch (IOException e) {
             CompletableFuture<Void> failed = new CompletableFuture<>();
             failed.completeExceptionally(e);
@@ -125,10 +141,7 @@ public class Publisher {
             }
             LockSupport.parkNanos(200_000);
         }
-        if (!queueOf(task).equals(config.broker().queue())) {
-            throw new IllegalStateException("over AMQP 1.0 tasks go to the queue '" + config.broker().queue()
-                    + "' only, not to '" + queueOf(task) + "': route them with the smallrye-rabbitmq connector");
-        }
+        checkRoutable(task);
         TaskMessageCodec.Wire wire = codec.encode(task);
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         OutgoingAmqpMetadata.OutgoingAmqpMetadataBuilder amqp = OutgoingAmqpMetadata.builder()

@@ -93,7 +93,7 @@ public class TaskClient {
                 options.timeLimit().or(defaults::timeLimit));
         String id = send(task, encodedArgs, encodedKwargs, options, definition.ignoreResult(), timelimit, queue,
                 priority);
-        return handle(id, task, definition.method().getGenericReturnType());
+        return handle(id, task, definition.method().getGenericReturnType(), definition.ignoreResult());
     }
 
     /**
@@ -107,7 +107,7 @@ public class TaskClient {
         String id = send(task, arguments.encode(task, args), arguments.encode(task, kwargs), options, false,
                 TaskMessage.timelimit(options.softTimeLimit(), options.timeLimit()), queue,
                 options.priority().orElse(null));
-        return handle(id, task, Object.class);
+        return handle(id, task, Object.class, false);
     }
 
     /** The handle of a task sent before, by anyone, from its id. */
@@ -116,11 +116,11 @@ public class TaskClient {
         if (invalid != null) {
             throw new TaskArgumentException("task id: " + invalid);
         }
-        return handle(id, null, Object.class);
+        return handle(id, null, Object.class, false);
     }
 
-    private <T> AsyncResult<T> handle(String id, String task, Type type) {
-        return new AsyncResult<>(id, task, type, results, waiter, revocations, mapper);
+    private <T> AsyncResult<T> handle(String id, String task, Type type, boolean ignored) {
+        return new AsyncResult<>(id, task, type, ignored, results, waiter, revocations, mapper);
     }
 
     private String send(String task, ArrayNode args, ObjectNode kwargs, SendOptions options, boolean ignoreResult,
@@ -170,6 +170,7 @@ public class TaskClient {
      * Retries and requeued dead letters come through here.
      */
     public void enqueue(TaskMessage message) {
+        publisher.checkRoutable(message);
         Instant eta = message.etaInstant().orElse(null);
         if (eta != null && eta.isAfter(Instant.now())) {
             try {

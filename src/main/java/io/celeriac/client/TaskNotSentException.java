@@ -6,6 +6,10 @@ package io.celeriac.client;
  */
 public class TaskNotSentException extends TaskSendException {
 
+    public TaskNotSentException(String taskId, String message) {
+        this(taskId, message, null);
+    }
+
     public TaskNotSentException(String taskId, String message, Throwable cause) {
         super(taskId, message, cause);
     }

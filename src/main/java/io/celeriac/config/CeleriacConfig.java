@@ -68,8 +68,9 @@ public interface CeleriacConfig {
     Optional<Integer> taskQueueMaxPriority();
 
     /**
-     * Celery's {@code task_routes}: the queue for tasks by name, or by a glob such as {@code reports.*}; the first
-     * matching route in the order given wins. Beneath a call's own queue and above the task's {@code @Task(queue)}.
+     * Celery's {@code task_routes}: the queue for tasks by name, or by a glob such as {@code reports.*}; a route
+     * naming the task wins, else the longest matching glob. Beneath a call's own queue and above the task's
+     * {@code @Task(queue)}.
      */
     Map<String, String> taskRoutes();
 

@@ -140,9 +140,10 @@ public class TaskMessageCodec {
         };
         JsonNode embedNode = body.path(2);
         ObjectNode embed = switch (embedNode.getNodeType()) {
-            // Celery's client sends {callbacks: null, errbacks: null, chain: null, chord: null} for a plain call.
-            case OBJECT -> embedNode.properties().stream().allMatch(e -> e.getValue().isNull()) ? null
-                    : (ObjectNode) embedNode;
+            // Celery's client sends {callbacks: null, errbacks: null, chain: null, chord: null} for a plain call,
+            // and a Python worker sends the last link of a chain with "chain": [].
+            case OBJECT -> embedNode.properties().stream().allMatch(e -> e.getValue().isNull()
+                    || (e.getValue().isArray() && e.getValue().isEmpty())) ? null : (ObjectNode) embedNode;
             case NULL, MISSING -> null;
             default -> throw malformed(id, task, "embed (the body's third element) is not a JSON object");
         };

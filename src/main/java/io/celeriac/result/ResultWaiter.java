@@ -36,6 +36,13 @@ public class ResultWaiter {
     /** Waiters by task id. */
     private final Map<String, Set<CompletableFuture<TaskResult>>> waiting = new ConcurrentHashMap<>();
     private CompletableFuture<RedisConnection> connection;
+    /** Record reads, off the event loop; one thread is plenty (a read per subscription). */
+    private final java.util.concurrent.ExecutorService reads = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "celeriac-result-waiter");
+                t.setDaemon(true);
+                return t;
+            });
 
     public ResultWaiter(Redis redis, ResultStore results) {
         this.redis = redis;
@@ -48,12 +55,16 @@ public class ResultWaiter {
      */
     public CompletableFuture<TaskResult> ready(String taskId) {
         CompletableFuture<TaskResult> waiter = new CompletableFuture<>();
-        boolean first = waiting.compute(taskId, (id, set) -> {
+        boolean[] first = new boolean[1];
+        waiting.compute(taskId, (id, set) -> {
+            // Decided under the map's lock: two waiters arriving together must not both leave the subscribing to
+            // the other.
+            first[0] = set == null;
             Set<CompletableFuture<TaskResult>> s = set != null ? set : ConcurrentHashMap.newKeySet();
             s.add(waiter);
             return s;
-        }).size() == 1;
-        if (first) {
+        });
+        if (first[0]) {
             subscribe(List.of(taskId));
         } else {
             check(taskId);
@@ -91,7 +102,11 @@ public class ResultWaiter {
         return connection;
     }
 
-    /** Subscribes, then reads: a record written before the subscription is seen by the read, one after by both. */
+    /**
+     * Subscribes, then reads: a record written before the subscription is seen by the read, one after by the
+     * subscription. Vert.x completes a SUBSCRIBE once it is written, not once Redis has it, so the record is read
+     * again when Redis confirms the subscription ({@link #onMessage}).
+     */
     private void subscribe(List<String> taskIds) {
         connection().thenCompose(c -> {
             Request subscribe = Request.cmd(Command.SUBSCRIBE);
@@ -103,12 +118,19 @@ public class ResultWaiter {
                 retryLater(taskIds);
                 return;
             }
-            taskIds.forEach(this::check);
+            for (String id : taskIds) {
+                if (waiting.containsKey(id)) {
+                    check(id);
+                } else {
+                    // Its waiters gave up while the subscription was on its way.
+                    unsubscribe(id);
+                }
+            }
         });
     }
 
     private void retryLater(List<String> taskIds) {
-        CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
+        CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS, reads).execute(() -> {
             List<String> still = taskIds.stream().filter(waiting::containsKey).toList();
             if (!still.isEmpty()) {
                 subscribe(still);
@@ -128,7 +150,7 @@ public class ResultWaiter {
 
     /** Reads the record off the event loop, and completes the waiters if it is ready. */
     private void check(String taskId) {
-        CompletableFuture.runAsync(() -> {
+        reads.execute(() -> {
             try {
                 results.get(taskId).filter(TaskResult::ready).ifPresent(r -> complete(taskId, r));
             } catch (RuntimeException e) {
@@ -138,11 +160,22 @@ public class ResultWaiter {
     }
 
     private void onMessage(Response message) {
-        // A push is [message, channel, payload]; subscription confirmations and other replies are not for us.
-        if (message.size() < 3 || !"message".equals(message.get(0).toString())) {
+        // A push is [message, channel, payload] or [subscribe, channel, count].
+        if (message.size() < 3) {
             return;
         }
+        String kind = message.get(0).toString();
         String channel = message.get(1).toString();
+        if ("subscribe".equals(kind) && channel.startsWith(ResultStore.KEY_PREFIX)) {
+            String subscribed = channel.substring(ResultStore.KEY_PREFIX.length());
+            if (waiting.containsKey(subscribed)) {
+                check(subscribed);
+            }
+            return;
+        }
+        if (!"message".equals(kind)) {
+            return;
+        }
         if (!channel.startsWith(ResultStore.KEY_PREFIX)) {
             return;
         }
@@ -170,6 +203,7 @@ public class ResultWaiter {
             }
             connection = null;
         }
+        which.thenAccept(RedisConnection::close);
         LOG.debugf("result subscription lost (%s): subscribing again", why.getMessage());
         List<String> ids = new ArrayList<>(waiting.keySet());
         if (!ids.isEmpty()) {
@@ -179,6 +213,7 @@ public class ResultWaiter {
 
     @PreDestroy
     synchronized void close() {
+        reads.shutdownNow();
         if (connection != null && connection.isDone() && !connection.isCompletedExceptionally()) {
             connection.join().close();
         }

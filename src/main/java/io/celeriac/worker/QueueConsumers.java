@@ -45,7 +45,8 @@ public class QueueConsumers {
     private final List<String> queues;
     private final ExecutorService threads;
     private Connection connection;
-    private final List<Channel> channels = new ArrayList<>();
+    private final java.util.Map<String, Channel> channels = new java.util.HashMap<>();
+    private final java.util.Set<String> cancelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private boolean closed;
     private boolean warned;
 
@@ -78,31 +79,49 @@ public class QueueConsumers {
         }
     }
 
+    /**
+     * Opens the connection if need be, and a consumer for each queue that has none: a queue whose channel closed or
+     * whose consumer the broker cancelled (the queue was deleted) gets a new one, without disturbing the others'
+     * messages in hand.
+     */
     private synchronized void consume() {
-        if (closed || (connection != null && connection.isOpen() && channels.stream().allMatch(Channel::isOpen))) {
+        if (closed) {
             return;
         }
-        // A queue deleted or a channel closed by the broker: start over with all of them.
-        abort();
         try {
-            connection = Queues.connectionFactory(config.broker(), 2000).newConnection("celeriac-queues-consumer");
-            List<String> consuming = new ArrayList<>();
+            if (connection == null || !connection.isOpen()) {
+                abort();
+                connection = Queues.connectionFactory(config.broker(), 2000).newConnection("celeriac-queues-consumer");
+            }
+            List<String> started = new ArrayList<>();
             for (String queue : queues) {
+                Channel current = channels.get(queue);
+                if (current != null && current.isOpen() && !cancelled.contains(queue)) {
+                    continue;
+                }
+                if (current != null) {
+                    current.abort();
+                }
+                cancelled.remove(queue);
                 Channel channel = connection.createChannel();
-                channels.add(channel);
+                channels.put(queue, channel);
                 channel.basicQos(config.worker().concurrency());
                 channel.basicConsume(queue, false, (tag, delivery) -> threads.execute(() -> run(channel, queue,
-                        delivery)), tag -> LOG.warnf("the broker cancelled the consumer of queue %s", queue));
-                consuming.add(queue);
+                        delivery)), tag -> {
+                            LOG.warnf("the broker cancelled the consumer of queue %s: consuming it again", queue);
+                            cancelled.add(queue);
+                        });
+                started.add(queue);
             }
-            LOG.infof("worker also consumes %s", consuming);
+            if (!started.isEmpty()) {
+                LOG.infof("worker also consumes %s", started);
+            }
             warned = false;
         } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
-            abort();
             if (!warned) {
                 warned = true;
-                LOG.warnf("cannot consume %s yet (broker unreachable?), retrying every 2 s: %s", queues,
-                        e.getMessage());
+                LOG.warnf("cannot consume all of %s yet (broker unreachable, or a queue missing?), retrying every "
+                        + "2 s: %s", queues, e.getMessage());
             }
         }
     }

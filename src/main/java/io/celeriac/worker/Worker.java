@@ -83,9 +83,13 @@ public class Worker {
         events.activeTasks(() -> runner.runningIds().size());
         this.client = client;
         List<String> queues = config.worker().queues();
-        if (queues.size() > 1 && !"smallrye-rabbitmq".equals(config.connector())) {
+        if (!"smallrye-rabbitmq".equals(config.connector())
+                && (queues.size() > 1 || !queues.get(0).equals(config.broker().queue()))) {
+            // Its retries and deferred tasks go back to the queue it consumes, and over AMQP 1.0 sends go to the
+            // default queue only.
             throw new IllegalStateException("celeriac.worker.queues=" + String.join(",", queues) + ": over AMQP "
-                    + "1.0 a worker consumes one queue; run one worker per queue, or use the smallrye-rabbitmq connector");
+                    + "1.0 a worker consumes the default queue (celeriac.broker.queue) alone; use the "
+                    + "smallrye-rabbitmq connector for other queues");
         }
         this.queue = queues.get(0);
         this.codec = codec;
@@ -178,12 +182,20 @@ public class Worker {
             String reason = "it carries a canvas (" + String.join(", ", canvasParts(task)) + "), which Celeriac "
                     + "workers do not run yet: dead-lettered rather than run without it";
             LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
-            results.failed(task.id(), task.task(), new UnsupportedOperationException(reason));
+            UnsupportedOperationException refusal = new UnsupportedOperationException(reason);
+            results.failed(task.id(), task.task(), refusal);
+            // A client waits on the last task of a chain or on a chord's body, not on this one (Celery fails those
+            // ids too when a link fails).
+            for (String waitedOn : canvasTaskIds(task)) {
+                results.failed(waitedOn, null, refusal);
+            }
             deadLetters.add(task.id(), task.task(), reason, codec.store(task));
             return ACK;
         }
         Optional<Instant> eta = task.etaInstant();
-        if (eta.isPresent() && eta.get().isAfter(Instant.now())) {
+        // A second of slack: a task the delayed queue of another node just promoted is not sent back over a clock
+        // that is slightly behind that node's.
+        if (eta.isPresent() && eta.get().isAfter(Instant.now().plusSeconds(1))) {
             // A countdown from a Python client arrives early. Celery holds such a message unacked until its eta, which
             // RabbitMQ's consumer timeout (30 min) turns into a redelivery loop (celery #6760); it waits in Redis here.
             client.enqueue(task);
@@ -235,6 +247,26 @@ public class Worker {
             throw e;
         }
         return stored.whenComplete((done, failure) -> workers.finished(run));
+    }
+
+    /** The pre-assigned ids ({@code options.task_id}) of the signatures in a message's embed, nested ones too. */
+    private static List<String> canvasTaskIds(TaskMessage task) {
+        List<String> ids = new java.util.ArrayList<>();
+        task.embed().forEach(part -> collectTaskIds(part, ids));
+        return ids;
+    }
+
+    private static void collectTaskIds(com.fasterxml.jackson.databind.JsonNode node, List<String> ids) {
+        if (node.isArray()) {
+            node.forEach(item -> collectTaskIds(item, ids));
+        } else if (node.isObject()) {
+            String id = node.path("options").path("task_id").asText(null);
+            if (id != null && io.celeriac.message.TaskIds.valid(id) && !ids.contains(id)) {
+                ids.add(id);
+            }
+            node.path("kwargs").forEach(inner -> collectTaskIds(inner, ids));
+            collectTaskIds(node.path("options").path("chord"), ids);
+        }
     }
 
     private static List<String> canvasParts(TaskMessage task) {

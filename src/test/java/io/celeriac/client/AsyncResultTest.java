@@ -113,6 +113,29 @@ class AsyncResultTest {
     }
 
     @Test
+    void waitingForAnIgnoredResultFailsAtOnceInsteadOfTimingOut() {
+        AsyncResult<Void> ignored = tasks.delay("noop", 1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ignored.get(Duration.ofSeconds(30)));
+        assertTrue(e.getMessage().contains("is ignored"), e.getMessage());
+    }
+
+    @Test
+    void aDelayedTaskThatCannotBeSentDoesNotHoldBackTheOnesDueAfterIt() throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        factory.setPort(brokerPort);
+        try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel()) {
+            // Declared with other arguments than Celery's: declaring it again as Celery does is refused (406).
+            channel.queueDeclare("mismatched", true, false, false, Map.of("x-max-priority", 5));
+        }
+        tasks.send("add", List.of(1, 1), Map.of(), SendOptions.none().countdown(Duration.ofMillis(500))
+                .queue("mismatched"));
+        AsyncResult<Integer> behind = tasks.send("add", List.of(2, 2), Map.of(),
+                SendOptions.none().countdown(Duration.ofMillis(1500)));
+        assertEquals(4, behind.get(Duration.ofSeconds(9)));
+    }
+
+    @Test
     void aWorkerConsumesEveryQueueItIsGiven() {
         AsyncResult<Integer> sum = tasks.send("add", List.of(20, 22), Map.of(),
                 SendOptions.none().queue("celeriac-second"));

@@ -149,6 +149,13 @@ class PythonInteropTest {
     }
 
     @Test
+    void aPythonChainWhoseLastLinkIsAJavaTaskRunsAcrossBothWorkers() {
+        // py.mul runs on the Python worker, which sends add(6, 4) on with "chain": [] to the Java worker.
+        JsonNode chained = python.client("chain", "[[\"py.mul\", [2, 3]], [\"add\", [4]]]", "30");
+        assertEquals(10, chained.path("result").asInt(), chained.toString());
+    }
+
+    @Test
     void aMixedRunSendsEveryTaskWhereItBelongsAndDeadLettersNothing() throws Exception {
         int deadBefore = deadLetters();
         long deadQueueBefore = readyIn("celery.dead");

@@ -76,6 +76,13 @@ class TaskMessageCodecTest {
     }
 
     @Test
+    void theLastLinkOfAPythonChainCarriesAnEmptyChainAndChainsNothing() {
+        TaskMessage last = codec.decode(Map.of("id", "a", "task", "add"),
+                "[[4], {}, {\"callbacks\": null, \"errbacks\": null, \"chain\": [], \"chord\": null}]");
+        assertNull(last.embed());
+    }
+
+    @Test
     void writesCeleryHeadersAndABodyOfArgsKwargsAndEmbed() throws Exception {
         TaskMessageCodec.Wire wire = codec.encode(message());
         Map<String, Object> h = wire.headers();
