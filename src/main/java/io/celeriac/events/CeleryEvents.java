@@ -86,6 +86,11 @@ public class CeleryEvents {
         }, (r, executor) -> dropped.increment());
     }
 
+    /** Whether task events are sent: callers skip building their fields (reprs of arguments and results) if not. */
+    public boolean sendsTaskEvents() {
+        return taskEvents;
+    }
+
     /** How many tasks this worker runs now, for the {@code active} field of worker events. */
     public void activeTasks(IntSupplier count) {
         this.active = count;

@@ -197,7 +197,9 @@ public class TaskRunner {
         if (outcome.error() == null) {
             LOG.debugf("task %s succeeded in %d ms", execution, runtime.toMillis());
             metrics.succeeded(task.name(), runtime);
-            events.taskSucceeded(message.id(), PythonRepr.of(outcome.value()), runtime.toNanos() / 1e9);
+            // Called either way: it counts the task for the heartbeats' "processed".
+            events.taskSucceeded(message.id(), events.sendsTaskEvents() ? PythonRepr.of(outcome.value()) : null,
+                    runtime.toNanos() / 1e9);
             Duration timeout = config.worker().writeTimeout();
             return writes.later("the outcome of " + execution, () -> tracked
                     ? results.succeededLater(message.id(), task.name(), outcome.value(), startedAt, timeout)

@@ -236,8 +236,10 @@ public class Worker {
             deadLetters.add(task.id(), task.task(), reason, codec.store(task));
             return ACK;
         }
-        events.taskReceived(task.id(), task.task(), PythonRepr.args(task.args()), PythonRepr.of(task.kwargs()),
-                task.rootId(), task.parentId(), task.retries(), task.eta(), task.expires());
+        if (events.sendsTaskEvents()) {
+            events.taskReceived(task.id(), task.task(), PythonRepr.args(task.args()), PythonRepr.of(task.kwargs()),
+                    task.rootId(), task.parentId(), task.retries(), task.eta(), task.expires());
+        }
         long run = workers.started(task.id(), task.task());
         CompletionStage<Settle> stored;
         try {
