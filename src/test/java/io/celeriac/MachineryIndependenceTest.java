@@ -28,6 +28,17 @@ class MachineryIndependenceTest {
         assertEquals(List.of(), offenders);
     }
 
+    @Test
+    void theAppUsesTheClientsApiNotTheResultStoresStateMachine() throws IOException {
+        Path example = Path.of("src/main/java/io/celeriac/example");
+        List<Path> offenders;
+        try (Stream<Path> files = Files.walk(example)) {
+            offenders = files.filter(p -> p.toString().endsWith(".java"))
+                    .filter(p -> read(p).contains("io.celeriac.result.ResultStore")).toList();
+        }
+        assertEquals(List.of(), offenders, "results are read through AsyncResult (TaskClient.result)");
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);

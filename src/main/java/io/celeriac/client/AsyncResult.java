@@ -80,6 +80,15 @@ public final class AsyncResult<T> {
         return record().map(TaskResult::result).orElse(null);
     }
 
+    /**
+     * The task's record as the result store has it now, read once, so its state, value and traceback belong
+     * together (separate calls of {@link #state()} and {@link #info()} may see two moments); empty when nothing is
+     * known of the task (never sent here, expired, or ignored and finished).
+     */
+    public Optional<TaskResult> snapshot() {
+        return record();
+    }
+
     /** The traceback of a failure, Java's or Python's. */
     public Optional<String> traceback() {
         return record().map(TaskResult::traceback);

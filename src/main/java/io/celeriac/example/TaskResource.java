@@ -14,7 +14,6 @@ import org.jboss.resteasy.reactive.RestForm;
 
 import io.celeriac.client.AsyncResult;
 import io.celeriac.client.TaskClient;
-import io.celeriac.result.ResultStore;
 
 /** The Flask example's views: start a task, answer its id at once, and report its result by id. */
 @Path("/tasks")
@@ -25,11 +24,9 @@ public class TaskResource {
     static final long MAX_TOTAL = 86_400;
 
     private final TaskClient tasks;
-    private final ResultStore results;
 
-    public TaskResource(TaskClient tasks, ResultStore results) {
+    public TaskResource(TaskClient tasks) {
         this.tasks = tasks;
-        this.results = results;
     }
 
     @POST
@@ -59,7 +56,7 @@ public class TaskResource {
     @GET
     @Path("/result/{id}")
     public Response result(@PathParam("id") String id) {
-        return results.get(id).map(r -> Response.ok(r.view()).build())
+        return tasks.result(id).snapshot().map(r -> Response.ok(r.view()).build())
                 .orElseGet(() -> Response.status(404).entity(Map.of("error", "no task with id '" + id
                         + "': it was never sent, its record expired, or its result was ignored and it has finished"))
                         .build());

@@ -29,7 +29,9 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Task states and results in Redis, under Celery's keys ({@code celery-task-meta-<id>}), each with a TTL
- * ({@code celeriac.result-expires}) so the store never grows without bound.
+ * ({@code celeriac.result-expires}) so the store never grows without bound. The machinery's own: its methods drive
+ * the state machine (a task's writes must follow it), so applications read results through the
+ * {@code AsyncResult} a send returns or {@code TaskClient.result(id)} rebuilds, never through this.
  */
 @Singleton
 public class ResultStore {
