@@ -22,6 +22,8 @@ import io.celeriac.message.CeleryTime;
 import io.celeriac.message.TaskArgumentException;
 import io.celeriac.message.TaskIds;
 import io.celeriac.message.TaskMessage;
+import io.celeriac.message.TaskTooLargeException;
+import io.celeriac.message.WireJson;
 import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.ResultWaiter;
@@ -51,10 +53,12 @@ public class TaskClient {
     private final ResultWaiter waiter;
     private final Revocations revocations;
     private final ObjectMapper mapper;
+    private final long maxArgsSize;
 
     public TaskClient(TaskRegistry registry, Arguments arguments, ResultStore results, Publisher publisher,
             DelayedQueue delayed, TaskMetrics metrics, Routes routes, ResultWaiter waiter, Revocations revocations,
-            ObjectMapper mapper) {
+            ObjectMapper mapper, io.celeriac.config.CeleriacConfig config) {
+        this.maxArgsSize = config.taskMaxArgsSize().asLongValue();
         this.registry = registry;
         this.arguments = arguments;
         this.results = results;
@@ -125,6 +129,7 @@ public class TaskClient {
 
     private String send(String task, ArrayNode args, ObjectNode kwargs, SendOptions options, boolean ignoreResult,
             List<Double> timelimit, String queue, Integer priority) {
+        checkSize(task, args, kwargs);
         String id = options.taskId().orElseGet(() -> UUID.randomUUID().toString());
         String invalid = TaskIds.problem(id);
         if (invalid != null) {
@@ -181,6 +186,20 @@ public class TaskClient {
             }
         } else {
             publisher.publish(message);
+        }
+    }
+
+    private void checkSize(String task, ArrayNode args, ObjectNode kwargs) {
+        long max = maxArgsSize;
+        long size;
+        try {
+            size = (long) WireJson.MAPPER.writeValueAsBytes(args).length + WireJson.MAPPER.writeValueAsBytes(kwargs).length;
+        } catch (java.io.IOException e) {
+            throw new TaskArgumentException("arguments of task '" + task + "' cannot be written as JSON", e);
+        }
+        if (size > max) {
+            throw new TaskTooLargeException("the arguments of task '" + task + "' are " + size + " bytes of JSON, more "
+                    + "than celeriac.task-max-args-size (" + max + " bytes): pass ids, not data");
         }
     }
 

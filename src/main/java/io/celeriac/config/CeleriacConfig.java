@@ -74,6 +74,20 @@ public interface CeleriacConfig {
      */
     Map<String, String> taskRoutes();
 
+    /**
+     * The most a call's arguments (args and kwargs as JSON) may weigh: a larger send fails before anything is
+     * published (HTTP 413), rather than carry megabytes through the broker and the workers. Pass ids, not data.
+     */
+    @WithDefault("1M")
+    io.quarkus.runtime.configuration.MemorySize taskMaxArgsSize();
+
+    /**
+     * The most a task's result (as JSON) may weigh: a larger one ends the task as FAILURE ("result too large")
+     * instead of filling Redis, and is never retried.
+     */
+    @WithDefault("1M")
+    io.quarkus.runtime.configuration.MemorySize resultMaxSize();
+
     Broker broker();
 
     Beat beat();

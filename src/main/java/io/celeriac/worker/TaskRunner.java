@@ -79,6 +79,7 @@ public class TaskRunner {
     private final TransactionManager transactions;
     private final OutcomeWrites writes;
     private final CeleryEvents events;
+    private final long maxResultSize;
     private final ObjectNode workerInfo;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
     /** Attempts past their hard limit that still run: Java cannot stop a thread that ignores interrupts. */
@@ -94,6 +95,7 @@ public class TaskRunner {
             CeleriacConfig config, TaskClient client, DeadLetters deadLetters, Revocations revocations,
             TaskMessageCodec codec, TaskMetrics metrics, TransactionManager transactions, CeleryEvents events) {
         this.events = events;
+        this.maxResultSize = config.resultMaxSize().asLongValue();
         this.arguments = arguments;
         this.results = results;
         this.context = context;
@@ -388,11 +390,25 @@ public class TaskRunner {
     }
 
     private JsonNode encode(TaskDefinition task, Object returned) {
+        JsonNode tree;
         try {
-            return mapper.valueToTree(returned);
+            tree = mapper.valueToTree(returned);
         } catch (IllegalArgumentException e) {
             throw new ResultNotStorable(task.name(), returned, e);
         }
+        // Only values that could be large are measured: a number or a short text cannot pass the limit.
+        if (tree.isContainerNode() || (tree.isTextual() && tree.textValue().length() * 6L > maxResultSize)) {
+            long size;
+            try {
+                size = io.celeriac.message.WireJson.MAPPER.writeValueAsBytes(tree).length;
+            } catch (java.io.IOException e) {
+                throw new ResultNotStorable(task.name(), returned, e);
+            }
+            if (size > maxResultSize) {
+                throw new ResultNotStorable(task.name(), size, maxResultSize);
+            }
+        }
+        return tree;
     }
 
     private static Optional<Duration> earliest(Optional<Duration> a, Optional<Duration> b) {
