@@ -19,6 +19,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import com.rabbitmq.client.AMQP;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.message.MessageSigner;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.queue.Queues;
@@ -41,12 +42,14 @@ public class Publisher {
     private final Emitter<byte[]> emitter;
     private final RabbitSender rabbit;
     private final Queues queues;
+    private final MessageSigner signer;
     private final boolean amqp091;
 
     @Inject
     public Publisher(TaskMessageCodec codec, CeleriacConfig config, @Channel(CHANNEL) Emitter<byte[]> emitter,
-            RabbitSender rabbit, Queues queues) {
+            RabbitSender rabbit, Queues queues, MessageSigner signer) {
         this.codec = codec;
+        this.signer = signer;
         this.queues = queues;
         this.config = config;
         this.emitter = emitter;
@@ -96,13 +99,22 @@ public class Publisher {
         }
     }
 
+    /** The message on the wire, with its signature when {@code celeriac.security.signing-key} is set. */
+    private TaskMessageCodec.Wire signed(TaskMessage task) {
+        TaskMessageCodec.Wire wire = codec.encode(task);
+        if (signer.enabled()) {
+            wire.headers().put(MessageSigner.HEADER, signer.sign(task));
+        }
+        return wire;
+    }
+
     /** The queue a message goes to: its own, else the default one. */
     private String queueOf(TaskMessage task) {
         return task.queue() != null ? task.queue() : config.broker().queue();
     }
 
     private CompletableFuture<Void> sendAmqp091(TaskMessage task) {
-        TaskMessageCodec.Wire wire = codec.encode(task);
+        TaskMessageCodec.Wire wire = signed(task);
         // Celery's properties; no expiration (Celery sets one from expires): the broker would drop an expired task
         // silently, where the worker records it as REVOKED.
         AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
@@ -142,7 +154,7 @@ public class Publisher {
             LockSupport.parkNanos(200_000);
         }
         checkRoutable(task);
-        TaskMessageCodec.Wire wire = codec.encode(task);
+        TaskMessageCodec.Wire wire = signed(task);
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         OutgoingAmqpMetadata.OutgoingAmqpMetadataBuilder amqp = OutgoingAmqpMetadata.builder()
                 .withContentType("application/json")

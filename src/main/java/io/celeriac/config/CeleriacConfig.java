@@ -88,6 +88,17 @@ public interface CeleriacConfig {
     @WithDefault("1M")
     io.quarkus.runtime.configuration.MemorySize resultMaxSize();
 
+    Security security();
+
+    interface Security {
+        /**
+         * Signs every message sent with HMAC-SHA256 under this key, and makes workers dead-letter messages whose
+         * signature is missing or wrong. Every Celeriac client and worker of a broker needs the same key; Python
+         * Celery clients cannot sign, so their messages are refused while it is set.
+         */
+        Optional<String> signingKey();
+    }
+
     Broker broker();
 
     Beat beat();

@@ -24,6 +24,7 @@ import io.celeriac.events.CeleryEvents;
 import io.celeriac.control.Revocations;
 import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.message.MalformedMessageException;
+import io.celeriac.message.MessageSigner;
 import io.celeriac.message.PythonRepr;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
@@ -65,6 +66,7 @@ public class Worker {
     private final TaskMetrics metrics;
     private final TaskClient client;
     private final CeleryEvents events;
+    private final MessageSigner signer;
     /** The queue of the connector's channel: the first of {@code celeriac.worker.queues} (see QueueConsumers). */
     private final String queue;
     private volatile long lastDelivery;
@@ -77,8 +79,9 @@ public class Worker {
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
             WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
-            Roles roles, TaskMetrics metrics, TaskClient client, CeleryEvents events) {
+            Roles roles, TaskMetrics metrics, TaskClient client, CeleryEvents events, MessageSigner signer) {
         this.metrics = metrics;
+        this.signer = signer;
         this.events = events;
         events.activeTasks(() -> runner.runningIds().size());
         this.client = client;
@@ -168,6 +171,17 @@ public class Worker {
             }
             deadLetters.add(e.taskId(), e.task(), "malformed: " + e.getMessage(), codec.storeRaw(headers, payload));
             return ACK;
+        }
+        if (signer.enabled()) {
+            Object signature = headers == null ? null : headers.get(MessageSigner.HEADER);
+            if (!signer.verify(task, signature == null ? null : signature.toString())) {
+                String reason = (signature == null ? "unsigned" : "forged or altered (its signature does not "
+                        + "verify)") + ": celeriac.security.signing-key is set, so only messages signed with it run";
+                // No record is written under its id: that id may be another task's, and this message proves nothing.
+                LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
+                deadLetters.add(task.id(), task.task(), reason, codec.storeRaw(headers, payload));
+                return ACK;
+            }
         }
         Optional<TaskDefinition> definition = registry.find(task.task());
         if (definition.isEmpty()) {
