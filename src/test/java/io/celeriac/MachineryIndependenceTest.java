@@ -18,11 +18,7 @@ class MachineryIndependenceTest {
     @Test
     void machineryNeverReferencesTheExampleApp() throws IOException {
         Path root = Path.of("src/main/java/io/celeriac");
-        List<Path> machinery;
-        try (Stream<Path> files = Files.walk(root)) {
-            machinery = files.filter(p -> p.toString().endsWith(".java"))
-                    .filter(p -> !p.startsWith(root.resolve("example"))).toList();
-        }
+        List<Path> machinery = javaFiles(root).stream().filter(p -> !p.startsWith(root.resolve("example"))).toList();
         assertTrue(machinery.size() > 10, "machinery sources not found: " + machinery);
         List<Path> offenders = machinery.stream().filter(p -> read(p).contains("io.celeriac.example")).toList();
         assertEquals(List.of(), offenders);
@@ -30,13 +26,15 @@ class MachineryIndependenceTest {
 
     @Test
     void theAppUsesTheClientsApiNotTheResultStoresStateMachine() throws IOException {
-        Path example = Path.of("src/main/java/io/celeriac/example");
-        List<Path> offenders;
-        try (Stream<Path> files = Files.walk(example)) {
-            offenders = files.filter(p -> p.toString().endsWith(".java"))
-                    .filter(p -> read(p).contains("io.celeriac.result.ResultStore")).toList();
-        }
+        List<Path> offenders = javaFiles(Path.of("src/main/java/io/celeriac/example")).stream()
+                .filter(p -> read(p).contains("io.celeriac.result.ResultStore")).toList();
         assertEquals(List.of(), offenders, "results are read through AsyncResult (TaskClient.result)");
+    }
+
+    private static List<Path> javaFiles(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(p -> p.toString().endsWith(".java")).toList();
+        }
     }
 
     private static String read(Path p) {

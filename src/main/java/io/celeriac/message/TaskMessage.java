@@ -2,10 +2,12 @@ package io.celeriac.message;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,12 +42,6 @@ public record TaskMessage(
         String shadow,
         String queue,
         Integer priority) {
-
-    /** A plain call: no eta, no limits, its own root, routed to the default queue. */
-    public static TaskMessage call(String id, String task, ArrayNode args, ObjectNode kwargs) {
-        return new TaskMessage(id, task, args, kwargs, null, 0, null, null, id, null, null, null, null, null, null,
-                null, null, null);
-    }
 
     /** Celery's {@code timelimit}: {@code [hard, soft]} in seconds, either may be null; null when neither is set. */
     public static List<Double> timelimit(Optional<Duration> soft, Optional<Duration> hard) {
@@ -87,6 +83,41 @@ public record TaskMessage(
         ObjectNode empty = JsonNodeFactory.instance.objectNode();
         empty.putNull("callbacks").putNull("errbacks").putNull("chain").putNull("chord");
         return empty;
+    }
+
+    /** The parts of the embed that chain something: {@code callbacks}, {@code errbacks}, {@code chain}, {@code chord}. */
+    public List<String> canvasParts() {
+        List<String> parts = new ArrayList<>();
+        if (embed != null) {
+            embed.properties().forEach(e -> {
+                if (!e.getValue().isNull()) {
+                    parts.add(e.getKey());
+                }
+            });
+        }
+        return parts;
+    }
+
+    /** The pre-assigned ids ({@code options.task_id}) of the signatures in the embed, nested ones too. */
+    public List<String> canvasTaskIds() {
+        List<String> ids = new ArrayList<>();
+        if (embed != null) {
+            embed.forEach(part -> collectTaskIds(part, ids));
+        }
+        return ids;
+    }
+
+    private static void collectTaskIds(JsonNode node, List<String> ids) {
+        if (node.isArray()) {
+            node.forEach(item -> collectTaskIds(item, ids));
+        } else if (node.isObject()) {
+            String id = node.path("options").path("task_id").asText(null);
+            if (TaskIds.valid(id) && !ids.contains(id)) {
+                ids.add(id);
+            }
+            node.path("kwargs").forEach(inner -> collectTaskIds(inner, ids));
+            collectTaskIds(node.path("options").path("chord"), ids);
+        }
     }
 
     /** The same call sent again for retry number {@code retries}, not before {@code eta}. */

@@ -39,6 +39,10 @@ public class TaskMessageCodec {
     private final String origin = "gen" + Node.id();
 
     public Wire encode(TaskMessage message) {
+        return new Wire(headers(message), bytes(body(message)));
+    }
+
+    private Map<String, Object> headers(TaskMessage message) {
         Map<String, Object> headers = new LinkedHashMap<>();
         headers.put("lang", LANG);
         headers.put("task", message.task());
@@ -57,7 +61,7 @@ public class TaskMessageCodec {
         headers.put("kwargsrepr", PythonRepr.of(message.kwargs()));
         headers.put("origin", message.origin() != null ? message.origin() : origin);
         headers.put("ignore_result", Boolean.TRUE.equals(message.ignoreResult()));
-        return new Wire(headers, bytes(body(message)));
+        return headers;
     }
 
     /** A whole number of seconds goes as an int, as Python writes it; ints fit the 32-bit AMQP type. */
@@ -85,7 +89,7 @@ public class TaskMessageCodec {
     /** The stored form of a message, for Redis. */
     public String store(TaskMessage message) {
         ObjectNode stored = mapper.createObjectNode();
-        stored.set("headers", mapper.valueToTree(encode(message).headers()));
+        stored.set("headers", mapper.valueToTree(headers(message)));
         stored.set("body", body(message));
         stored.put("queue", message.queue());
         if (message.priority() != null) {

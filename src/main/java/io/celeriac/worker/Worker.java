@@ -186,25 +186,19 @@ public class Worker {
         Optional<TaskDefinition> definition = registry.find(task.task());
         if (definition.isEmpty()) {
             UnknownTaskException unknown = new UnknownTaskException(task.task());
-            LOG.errorf("dead-lettered task message %s: %s", task.id(), unknown.getMessage());
-            results.failed(task.id(), task.task(), unknown);
-            deadLetters.add(task.id(), task.task(), unknown.getMessage(), codec.store(task));
-            return ACK;
+            return deadLettered(task, unknown.getMessage(), unknown, null);
         }
         if (task.embed() != null) {
             // Run without them, its callbacks, chain or chord would be lost without a word.
-            String reason = "it carries a canvas (" + String.join(", ", canvasParts(task)) + "), which Celeriac "
+            String reason = "it carries a canvas (" + String.join(", ", task.canvasParts()) + "), which Celeriac "
                     + "workers do not run yet: dead-lettered rather than run without it";
-            LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
             UnsupportedOperationException refusal = new UnsupportedOperationException(reason);
-            results.failed(task.id(), task.task(), refusal);
             // A client waits on the last task of a chain or on a chord's body, not on this one (Celery fails those
             // ids too when a link fails).
-            for (String waitedOn : canvasTaskIds(task)) {
+            for (String waitedOn : task.canvasTaskIds()) {
                 results.failed(waitedOn, null, refusal);
             }
-            deadLetters.add(task.id(), task.task(), reason, codec.store(task));
-            return ACK;
+            return deadLettered(task, reason, refusal, null);
         }
         Optional<Instant> eta = task.etaInstant();
         // A second of slack: a task the delayed queue of another node just promoted is not sent back over a clock
@@ -245,10 +239,7 @@ public class Worker {
             String reason = "delivered " + deliveries + " times without an outcome (its worker died or lost the "
                     + "broker each time it ran it), more than celeriac.worker.max-redeliveries="
                     + config.worker().maxRedeliveries();
-            LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
-            results.failed(task.id(), task.task(), new RedeliveryLimitExceeded(reason), startedAt);
-            deadLetters.add(task.id(), task.task(), reason, codec.store(task));
-            return ACK;
+            return deadLettered(task, reason, new RedeliveryLimitExceeded(reason), startedAt);
         }
         if (events.sendsTaskEvents()) {
             events.taskReceived(task.id(), task.task(), PythonRepr.args(task.args()), PythonRepr.of(task.kwargs()),
@@ -265,34 +256,12 @@ public class Worker {
         return stored.whenComplete((done, failure) -> workers.finished(run));
     }
 
-    /** The pre-assigned ids ({@code options.task_id}) of the signatures in a message's embed, nested ones too. */
-    private static List<String> canvasTaskIds(TaskMessage task) {
-        List<String> ids = new java.util.ArrayList<>();
-        task.embed().forEach(part -> collectTaskIds(part, ids));
-        return ids;
-    }
-
-    private static void collectTaskIds(com.fasterxml.jackson.databind.JsonNode node, List<String> ids) {
-        if (node.isArray()) {
-            node.forEach(item -> collectTaskIds(item, ids));
-        } else if (node.isObject()) {
-            String id = node.path("options").path("task_id").asText(null);
-            if (id != null && io.celeriac.message.TaskIds.valid(id) && !ids.contains(id)) {
-                ids.add(id);
-            }
-            node.path("kwargs").forEach(inner -> collectTaskIds(inner, ids));
-            collectTaskIds(node.path("options").path("chord"), ids);
-        }
-    }
-
-    private static List<String> canvasParts(TaskMessage task) {
-        List<String> parts = new java.util.ArrayList<>();
-        task.embed().properties().forEach(e -> {
-            if (!e.getValue().isNull()) {
-                parts.add(e.getKey());
-            }
-        });
-        return parts;
+    /** FAILURE with {@code error} (the sender may be waiting on the id) and a dead letter with the reason. */
+    private CompletionStage<Settle> deadLettered(TaskMessage task, String reason, Throwable error, String startedAt) {
+        LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
+        results.failed(task.id(), task.task(), error, startedAt);
+        deadLetters.add(task.id(), task.task(), reason, codec.store(task));
+        return ACK;
     }
 
     /** Interrupts running tasks that were revoked since they started. */
