@@ -1,5 +1,6 @@
 package io.celeriac.client;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,9 +55,11 @@ class AsyncResultTest {
         for (int i = 0; i < 5; i++) {
             waiters.add(CompletableFuture.supplyAsync(() -> slow.get(Duration.ofSeconds(20))));
         }
-        Thread.sleep(500);
-        assertEquals("celery-task-meta-" + slow.id() + "\n1", BrokerAndRedis.redisCli(servers, "PUBSUB", "NUMSUB",
-                "celery-task-meta-" + slow.id()), "five waiters, one subscribed channel");
+        String channel = "celery-task-meta-" + slow.id();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !subscribers(channel).equals("0"));
+        // Held for half a second while all five wait: a subscription per waiter would show more.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> subscribers(channel).equals("1"));
         for (CompletableFuture<Long> waiter : waiters) {
             assertEquals(1500L, waiter.get());
         }
@@ -157,6 +160,11 @@ class AsyncResultTest {
     void aPriorityOutsideZeroToNineIsRefusedBeforeSending() {
         assertThrows(io.celeriac.message.TaskArgumentException.class,
                 () -> tasks.send("add", List.of(1, 1), Map.of(), SendOptions.none().priority(10)));
+    }
+
+    private String subscribers(String channel) {
+        String reply = BrokerAndRedis.redisCli(servers, "PUBSUB", "NUMSUB", channel);
+        return reply.substring(reply.lastIndexOf('\n') + 1).trim();
     }
 
     private GetResponse takeFrom(String queue) throws Exception {
