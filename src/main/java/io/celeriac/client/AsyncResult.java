@@ -36,13 +36,22 @@ public final class AsyncResult<T> {
     private final ResultWaiter waiter;
     private final Revocations revocations;
     private final ObjectMapper mapper;
+    /** The task before this one in a chain, when this handle came from sending the chain. */
+    private final AsyncResult<?> parent;
 
     AsyncResult(String id, String task, Type type, boolean ignored, ResultStore results, ResultWaiter waiter,
             Revocations revocations, ObjectMapper mapper) {
+        this(id, task, mapper.getTypeFactory().constructType(type), ignored, results, waiter, revocations, mapper,
+                null);
+    }
+
+    private AsyncResult(String id, String task, JavaType type, boolean ignored, ResultStore results,
+            ResultWaiter waiter, Revocations revocations, ObjectMapper mapper, AsyncResult<?> parent) {
+        this.parent = parent;
         this.id = id;
         this.ignored = ignored;
         this.task = task;
-        this.type = mapper.getTypeFactory().constructType(type);
+        this.type = type;
         this.results = results;
         this.waiter = waiter;
         this.revocations = revocations;
@@ -55,7 +64,18 @@ public final class AsyncResult<T> {
 
     /** The same task, its value read as {@code type} (for a task this application does not define). */
     public <U> AsyncResult<U> as(Class<U> type) {
-        return new AsyncResult<>(id, task, type, ignored, results, waiter, revocations, mapper);
+        return new AsyncResult<>(id, task, mapper.getTypeFactory().constructType(type), ignored, results, waiter,
+                revocations, mapper, parent);
+    }
+
+    /** Celery's {@code parent}: the task before this one in the chain it was sent with. */
+    public Optional<AsyncResult<?>> parent() {
+        return Optional.ofNullable(parent);
+    }
+
+    /** The same handle with {@code parent} as the task before it (how a chain's handle is built). */
+    public AsyncResult<T> withParent(AsyncResult<?> parent) {
+        return new AsyncResult<>(id, task, type, ignored, results, waiter, revocations, mapper, parent);
     }
 
     /** Celery's states: PENDING when nothing is known (as Celery answers for an unknown id), else the stored one. */

@@ -25,6 +25,7 @@ import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskTooLargeException;
 import io.celeriac.message.WireJson;
 import io.celeriac.metrics.TaskMetrics;
+import io.celeriac.result.GroupStore;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.ResultWaiter;
 import io.celeriac.task.TaskDefinition;
@@ -54,10 +55,12 @@ public class TaskClient {
     private final Revocations revocations;
     private final ObjectMapper mapper;
     private final long maxArgsSize;
+    private final GroupStore groups;
 
     public TaskClient(TaskRegistry registry, Arguments arguments, ResultStore results, Publisher publisher,
             DelayedQueue delayed, TaskMetrics metrics, Routes routes, ResultWaiter waiter, Revocations revocations,
-            ObjectMapper mapper, io.celeriac.config.CeleriacConfig config) {
+            ObjectMapper mapper, io.celeriac.config.CeleriacConfig config, GroupStore groups) {
+        this.groups = groups;
         this.maxArgsSize = config.taskMaxArgsSize().asLongValue();
         this.registry = registry;
         this.arguments = arguments;
@@ -121,6 +124,18 @@ public class TaskClient {
             throw new TaskArgumentException("task id: " + invalid);
         }
         return handle(id, null, Object.class, false);
+    }
+
+    /**
+     * The handle of a group (or a chord's header) sent before, by anyone who saved it, from its id; empty when no group
+     * is saved under that id (never sent, or expired).
+     */
+    public Optional<GroupResult> group(String id) {
+        String invalid = TaskIds.problem(id);
+        if (invalid != null) {
+            throw new TaskArgumentException("group id: " + invalid);
+        }
+        return groups.members(id).map(ids -> new GroupResult(id, ids.stream().map(this::result).toList()));
     }
 
     private <T> AsyncResult<T> handle(String id, String task, Type type, boolean ignored) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -55,6 +56,24 @@ public class UserArchiveTask {
             out.closeEntry();
         }
         return new Archive(userId, zip.toString(), Files.size(zip));
+    }
+
+    public record Bundle(String path, long size, int archives) {
+    }
+
+    /** The last stage of archiving every user: one file holding each user's archive. */
+    @Task(name = "bundle_user_archives", result = Task.Result.KEEP)
+    public Bundle bundle(List<Archive> archives) throws IOException {
+        Files.createDirectories(directory);
+        Path bundle = directory.resolve("all-users-" + System.currentTimeMillis() + ".zip").toAbsolutePath();
+        try (OutputStream file = Files.newOutputStream(bundle); ZipOutputStream out = new ZipOutputStream(file)) {
+            for (Archive archive : archives) {
+                out.putNextEntry(new ZipEntry(Path.of(archive.path()).getFileName().toString()));
+                Files.copy(Path.of(archive.path()), out);
+                out.closeEntry();
+            }
+        }
+        return new Bundle(bundle.toString(), Files.size(bundle), archives.size());
     }
 
     @RegisterForReflection

@@ -2,6 +2,7 @@ package io.celeriac.example;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -10,6 +11,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import io.celeriac.canvas.Canvas;
+import io.celeriac.canvas.Signature;
+import io.celeriac.client.AsyncResult;
 import io.celeriac.client.TaskClient;
 
 @Path("/users")
@@ -17,9 +21,11 @@ import io.celeriac.client.TaskClient;
 public class UserResource {
 
     private final TaskClient tasks;
+    private final Canvas canvas;
 
-    public UserResource(TaskClient tasks) {
+    public UserResource(TaskClient tasks, Canvas canvas) {
         this.tasks = tasks;
+        this.canvas = canvas;
     }
 
     public record UserView(long id, String name, String email) {
@@ -36,5 +42,21 @@ public class UserResource {
     public Map<String, String> archive(@PathParam("id") String id) {
         long userId = BadInputException.requireLong("id", id, 1, Long.MAX_VALUE);
         return TaskResource.started(tasks.delay("generate_user_archive", userId));
+    }
+
+    /**
+     * A multi-stage flow: one archive per user, in parallel, then one bundle of them all (a chord). Answers the
+     * bundle's id, which {@code /tasks/result/{id}} reports as any task's, and the group's, whose progress
+     * {@code /groups/{id}} reports.
+     */
+    @POST
+    @Path("/archive-all")
+    public Map<String, String> archiveAll() {
+        List<Signature> archives = User.<User> listAll().stream()
+                .map(user -> Signature.of("generate_user_archive", user.id)).toList();
+        String groupId = UUID.randomUUID().toString();
+        AsyncResult<Object> bundle = canvas.apply(Signature.chord(Signature.group(archives).withId(groupId),
+                Signature.of("bundle_user_archives")));
+        return Map.of("result_id", bundle.id(), "group_id", groupId);
     }
 }

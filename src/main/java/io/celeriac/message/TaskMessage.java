@@ -85,19 +85,6 @@ public record TaskMessage(
         return empty;
     }
 
-    /** The parts of the embed that chain something: {@code callbacks}, {@code errbacks}, {@code chain}, {@code chord}. */
-    public List<String> canvasParts() {
-        List<String> parts = new ArrayList<>();
-        if (embed != null) {
-            embed.properties().forEach(e -> {
-                if (!e.getValue().isNull()) {
-                    parts.add(e.getKey());
-                }
-            });
-        }
-        return parts;
-    }
-
     /** The pre-assigned ids ({@code options.task_id}) of the signatures in the embed, nested ones too. */
     public List<String> canvasTaskIds() {
         List<String> ids = new ArrayList<>();

@@ -213,6 +213,23 @@ public class ResultStore {
                 .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
+    /** As {@link #succeededLater}, on the calling thread; false when the record was already final. */
+    public boolean succeeded(String taskId, String name, JsonNode value, String startedAt) {
+        return write(new TaskResult(TaskState.SUCCESS, value, null, json.createArrayNode(), now(), taskId, name,
+                startedAt), true);
+    }
+
+    /**
+     * A final state reached without running the task, with an error already in Celery's form: what a chain's tasks
+     * after a failed one get, and a chord's body when a member failed. False when the record was already final.
+     */
+    public boolean ended(String taskId, String name, String state, JsonNode error, String traceback) {
+        if (!TaskState.isReady(state) || TaskState.SUCCESS.equals(state)) {
+            throw new IllegalArgumentException("not a failed state: " + state);
+        }
+        return write(new TaskResult(state, error, traceback, json.createArrayNode(), now(), taskId, name, null), true);
+    }
+
     /** FAILURE with the error as Celery stores it; false when the record was already final. */
     public boolean failed(String taskId, String name, Throwable error, String startedAt) {
         return write(new TaskResult(TaskState.FAILURE, exception(error), traceback(error), json.createArrayNode(),
@@ -228,6 +245,22 @@ public class ResultStore {
      * An error as Celery stores it, so a Python client raises it: {@code exc_message} is the list of the exception's
      * arguments, and errors Celery has its own class for go by that class's name and module.
      */
+    /** The error a REVOKED record holds: Celery's {@code TaskRevokedError} with the reason. */
+    public static ObjectNode revokedError(String reason) {
+        ObjectNode meta = WireJson.MAPPER.createObjectNode().put("exc_type", "TaskRevokedError");
+        meta.putArray("exc_message").add(reason);
+        return meta.put("exc_module", CELERY_EXCEPTIONS);
+    }
+
+    public static ObjectNode exceptionOf(Throwable error) {
+        return exception(WireJson.MAPPER, error);
+    }
+
+    /** The traceback stored with a failure (the top of the stack trace). */
+    public static String tracebackOf(Throwable error) {
+        return traceback(error);
+    }
+
     static ObjectNode exception(ObjectMapper json, Throwable error) {
         String type = error.getClass().getSimpleName();
         String module = error.getClass().getPackageName();
@@ -235,6 +268,9 @@ public class ResultStore {
         if (error instanceof io.celeriac.task.TimeLimitExceeded) {
             type = "TimeLimitExceeded";
             module = CELERY_EXCEPTIONS;
+        } else if (error instanceof CeleryException celery) {
+            type = celery.excType();
+            module = celery.excModule();
         } else if (error instanceof io.celeriac.task.UnknownTaskException unknown) {
             type = "NotRegistered";
             module = CELERY_EXCEPTIONS;
@@ -261,9 +297,7 @@ public class ResultStore {
 
     /** REVOKED, final: a revoked or expired task, with the reason. */
     public void revoked(String taskId, String name, String reason) {
-        ObjectNode meta = json.createObjectNode().put("exc_type", "TaskRevokedError");
-        meta.putArray("exc_message").add(reason);
-        meta.put("exc_module", CELERY_EXCEPTIONS);
+        ObjectNode meta = revokedError(reason);
         write(new TaskResult(TaskState.REVOKED, meta, null, json.createArrayNode(), now(), taskId, name, null),
                 true);
     }

@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.jboss.logging.Logger;
 
+import io.celeriac.canvas.Continuations;
 import io.celeriac.client.TaskClient;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.config.Node;
@@ -79,6 +80,7 @@ public class TaskRunner {
     private final TransactionManager transactions;
     private final OutcomeWrites writes;
     private final CeleryEvents events;
+    private final Continuations continuations;
     private final long maxResultSize;
     private final ObjectNode workerInfo;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
@@ -93,7 +95,9 @@ public class TaskRunner {
 
     public TaskRunner(Arguments arguments, ResultStore results, TaskContext context, ObjectMapper mapper,
             CeleriacConfig config, TaskClient client, DeadLetters deadLetters, Revocations revocations,
-            TaskMessageCodec codec, TaskMetrics metrics, TransactionManager transactions, CeleryEvents events) {
+            TaskMessageCodec codec, TaskMetrics metrics, TransactionManager transactions, CeleryEvents events,
+            Continuations continuations) {
+        this.continuations = continuations;
         this.events = events;
         this.maxResultSize = config.resultMaxSize().asLongValue();
         this.arguments = arguments;
@@ -202,6 +206,18 @@ public class TaskRunner {
             // Called either way: it counts the task for the heartbeats' "processed".
             events.taskSucceeded(message.id(), events.sendsTaskEvents() ? PythonRepr.of(outcome.value()) : null,
                     runtime.toNanos() / 1e9);
+            if (Continuations.any(message)) {
+                // What follows is sent from this thread, after the outcome is stored and before the ack: a crash in
+                // between leaves a redelivery that resumes it from the stored outcome (Worker).
+                return CompletableFuture.completedFuture(writes.now("the outcome of " + execution, () -> {
+                    if (tracked) {
+                        results.succeeded(message.id(), task.name(), outcome.value(), startedAt);
+                    } else {
+                        results.forget(message.id());
+                    }
+                    continuations.succeeded(message, outcome.value());
+                }));
+            }
             Duration timeout = config.worker().writeTimeout();
             return writes.later("the outcome of " + execution, () -> tracked
                     ? results.succeededLater(message.id(), task.name(), outcome.value(), startedAt, timeout)
@@ -219,7 +235,10 @@ public class TaskRunner {
         String what = "the failure of " + execution;
         if (revokedQuietly(id)) {
             LOG.infof("task %s was revoked while running (%d ms)", execution, runtime.toMillis());
-            return writes.now(what, () -> results.forget(id));
+            return writes.now(what, () -> {
+                results.forget(id);
+                continuations.revoked(message, "revoked");
+            });
         }
         if (error instanceof TaskArgumentException) {
             LOG.warnf("task %s cannot run: %s", execution, error.getMessage());
@@ -261,10 +280,15 @@ public class TaskRunner {
         }
         LOG.warnf("task %s failed after %d ms: %s", execution, runtime.toMillis(), cause);
         Throwable reason = cause;
-        if (tracked || config.taskStoreErrorsEvenIfIgnored()) {
-            return writes.now(what, () -> results.failed(id, name, reason, startedAt));
-        }
-        return writes.now(what, () -> results.forget(id));
+        boolean stored = tracked || config.taskStoreErrorsEvenIfIgnored();
+        return writes.now(what, () -> {
+            if (stored) {
+                results.failed(id, name, reason, startedAt);
+            } else {
+                results.forget(id);
+            }
+            continuations.failed(message, reason);
+        });
     }
 
     /**
@@ -285,6 +309,7 @@ public class TaskRunner {
         return writes.now("the dead letter of " + message.task() + "[" + message.id() + "]", () -> {
             results.failed(message.id(), message.task(), error, startedAt);
             deadLetters.add(letter);
+            continuations.failed(message, error);
         });
     }
 

@@ -18,6 +18,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import io.celeriac.canvas.Continuations;
 import io.celeriac.client.TaskClient;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.events.CeleryEvents;
@@ -30,6 +31,7 @@ import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
+import io.celeriac.result.TaskResult;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
 import io.celeriac.task.TaskDefinition;
@@ -67,6 +69,7 @@ public class Worker {
     private final TaskClient client;
     private final CeleryEvents events;
     private final MessageSigner signer;
+    private final Continuations continuations;
     /** The queue of the connector's channel: the first of {@code celeriac.worker.queues} (see QueueConsumers). */
     private final String queue;
     private volatile long lastDelivery;
@@ -79,7 +82,9 @@ public class Worker {
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
             WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
-            Roles roles, TaskMetrics metrics, TaskClient client, CeleryEvents events, MessageSigner signer) {
+            Roles roles, TaskMetrics metrics, TaskClient client, CeleryEvents events, MessageSigner signer,
+            Continuations continuations) {
+        this.continuations = continuations;
         this.metrics = metrics;
         this.signer = signer;
         this.events = events;
@@ -188,18 +193,6 @@ public class Worker {
             UnknownTaskException unknown = new UnknownTaskException(task.task());
             return deadLettered(task, unknown.getMessage(), unknown, null);
         }
-        if (task.embed() != null) {
-            // Run without them, its callbacks, chain or chord would be lost without a word.
-            String reason = "it carries a canvas (" + String.join(", ", task.canvasParts()) + "), which Celeriac "
-                    + "workers do not run yet: dead-lettered rather than run without it";
-            UnsupportedOperationException refusal = new UnsupportedOperationException(reason);
-            // A client waits on the last task of a chain or on a chord's body, not on this one (Celery fails those
-            // ids too when a link fails).
-            for (String waitedOn : task.canvasTaskIds()) {
-                results.failed(waitedOn, null, refusal);
-            }
-            return deadLettered(task, reason, refusal, null);
-        }
         Optional<Instant> eta = task.etaInstant();
         // A second of slack: a task the delayed queue of another node just promoted is not sent back over a clock
         // that is slightly behind that node's.
@@ -213,6 +206,7 @@ public class Worker {
         if (expires.isPresent() && expires.get().isBefore(Instant.now())) {
             LOG.infof("task %s[%s] expired at %s before it could start", task.task(), task.id(), expires.get());
             results.revoked(task.id(), task.task(), "expired at " + expires.get());
+            continuations.revoked(task, "expired at " + expires.get());
             metrics.skipped(task.task(), "expired");
             return ACK;
         }
@@ -226,11 +220,17 @@ public class Worker {
         if (begin instanceof ResultStore.Begin.Revoked) {
             LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
             results.revoked(task.id(), task.task(), "revoked");
+            continuations.revoked(task, "revoked");
             metrics.skipped(task.task(), "revoked");
             return ACK;
         }
         if (begin instanceof ResultStore.Begin.Ready ready) {
             LOG.infof("task %s[%s] is already %s: not running it again", task.task(), task.id(), ready.state());
+            if (Continuations.any(task)) {
+                // Its worker may have died after storing the outcome and before what follows was sent.
+                results.get(task.id()).filter(TaskResult::ready).ifPresent(outcome -> continuations.resume(task,
+                        outcome));
+            }
             metrics.skipped(task.task(), "ready");
             return ACK;
         }
@@ -261,6 +261,7 @@ public class Worker {
         LOG.errorf("dead-lettered task %s[%s]: %s", task.task(), task.id(), reason);
         results.failed(task.id(), task.task(), error, startedAt);
         deadLetters.add(task.id(), task.task(), reason, codec.store(task));
+        continuations.failed(task, error);
         return ACK;
     }
 

@@ -207,23 +207,6 @@ class ReliabilityTest {
     }
 
     @Test
-    void aTaskWithACanvasIsDeadLetteredNotRunWithoutItsCallbacks() throws Exception {
-        String id = key();
-        String key = key();
-        publishRaw("{\"id\": \"" + id + "\", \"task\": \"record\", \"args\": [\"" + key + "\"], \"embed\": "
-                + "{\"callbacks\": [{\"task\": \"log\", \"args\": [], \"kwargs\": {}, \"options\": {}, "
-                + "\"subtask_type\": null, \"immutable\": false}], \"errbacks\": null, \"chain\": [{\"task\": "
-                + "\"record\", \"args\": [], \"kwargs\": {}, \"options\": {\"task_id\": \"" + id + "-last\"}, "
-                + "\"subtask_type\": null, \"immutable\": false}], \"chord\": null}}");
-        JsonPath failed = awaitState(id, "FAILURE", Duration.ofSeconds(5));
-        assertTrue(failed.getString("value.exc_message[0]").contains("canvas (callbacks, chain)"), failed.prettify());
-        assertEquals(0, probe.attempts(key), "not run without its callback");
-        JsonPath last = awaitState(id + "-last", "FAILURE", Duration.ofSeconds(5));
-        assertTrue(last.getString("value.exc_message[0]").contains("canvas"),
-                "the chain's last task, which a client waits on, fails too: " + last.prettify());
-    }
-
-    @Test
     void aRedeliveredTaskThatAlreadySucceededIsNotRunAgain() throws Exception {
         String key = key();
         String id = tasks.delay("record", key).id();
