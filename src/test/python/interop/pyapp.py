@@ -44,3 +44,8 @@ def echo(*args, **kwargs):
 def sleep(seconds):
     time.sleep(seconds)
     return seconds
+
+
+@app.task(name="py.xsum")
+def xsum(numbers):
+    return sum(numbers)

@@ -6,6 +6,8 @@
   get ID TIMEOUT                          like call, for an existing id
   watch ID SECONDS                        the distinct (state, info) pairs seen, polling every 50 ms
   chain LINKS TIMEOUT                     chain(*[signature(name, args)]) from [[name, args], ...], then get()
+  canvas EXPR TIMEOUT                     evaluates EXPR, a canvas written with chain, group, chord and s (Celery's
+                                          signature by name: s('add', 2, 2)), applies it and waits for its result
   ping TIMEOUT                            control ping: {"replies": {...}}
   roundtrip NAME ARGS N                   N sequential send_task().get() after 20 warm-ups: p50/p90/mean in ms
   events SECONDS                          the Celery events received for SECONDS (at most 500, after waking the
@@ -40,7 +42,7 @@ def failure(result, e):
            "exc_module": type(e).__module__, "message": str(e), "args": safe(list(e.args)), "traceback": None}
     if result is not None:
         try:
-            out["state"], out["traceback"] = result.state, result.traceback
+            out["state"], out["traceback"] = getattr(result, "state", None), getattr(result, "traceback", None)
         except Exception as read_error:  # the backend itself failed: keep the first error
             out["backend_error"] = repr(read_error)
     return out
@@ -49,9 +51,10 @@ def failure(result, e):
 def wait(result, timeout):
     try:
         value = result.get(timeout=timeout, propagate=True)
-        return {"id": result.id, "state": result.state, "result": safe(value)}
+        # A GroupResult has no state of its own.
+        return {"id": result.id, "state": getattr(result, "state", None), "result": safe(value)}
     except CeleryTimeout:
-        return {"id": result.id, "state": result.state, "timeout": True}
+        return {"id": result.id, "state": getattr(result, "state", None), "timeout": True}
     except Exception as e:
         return failure(result, e)
 
@@ -107,6 +110,19 @@ def chain_call(links, timeout):
     return wait(result, float(timeout))
 
 
+def canvas_call(expression, timeout):
+    from celery import chain, chord, group
+    names = {"chain": chain, "chord": chord, "group": group,
+             "s": lambda name, *args, **kwargs: app.signature(name, args=args, kwargs=kwargs),
+             "si": lambda name, *args, **kwargs: app.signature(name, args=args, kwargs=kwargs, immutable=True)}
+    try:
+        # Globals, not locals: a comprehension in the expression sees only globals.
+        result = eval(expression, {"__builtins__": {"range": range}, **names}).apply_async()
+    except Exception as e:
+        return failure(None, e)
+    return wait(result, float(timeout))
+
+
 def ping(timeout):
     return {"replies": app.control.inspect(timeout=float(timeout)).ping() or {}}
 
@@ -147,7 +163,7 @@ def events(seconds):
     return {"events": seen}
 
 
-COMMANDS = {"call": (call, 5), "chain": (chain_call, 2), "send": (send_only, 4), "get": (get, 2), "watch": (watch, 2), "ping": (ping, 1),
+COMMANDS = {"call": (call, 5), "chain": (chain_call, 2), "canvas": (canvas_call, 2), "send": (send_only, 4), "get": (get, 2), "watch": (watch, 2), "ping": (ping, 1),
             "roundtrip": (roundtrip, 3), "events": (events, 1)}
 
 

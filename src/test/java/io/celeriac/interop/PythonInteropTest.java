@@ -21,6 +21,8 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
+import io.celeriac.canvas.Canvas;
+import io.celeriac.canvas.Signature;
 import io.celeriac.client.AsyncResult;
 import io.celeriac.client.SendOptions;
 import io.celeriac.client.TaskClient;
@@ -46,6 +48,9 @@ class PythonInteropTest {
 
     @Inject
     WorkerRegistry workers;
+
+    @Inject
+    Canvas canvas;
 
     private static PythonCelery python;
     private static Process pythonWorker;
@@ -153,6 +158,64 @@ class PythonInteropTest {
         // py.mul runs on the Python worker, which sends add(6, 4) on with "chain": [] to the Java worker.
         JsonNode chained = python.client("chain", "[[\"py.mul\", [2, 3]], [\"add\", [4]]]", "30");
         assertEquals(10, chained.path("result").asInt(), chained.toString());
+    }
+
+    @Test
+    void theCanvasGuidesChainFromPythonRunsOnTheJavaWorker() {
+        JsonNode chained = canvas("chain(s('add', 2, 2), s('add', 4), s('mul', 8))");
+        assertEquals(64, chained.path("result").asInt(), chained.toString());
+    }
+
+    @Test
+    void theCanvasGuidesChordFromPythonRunsOnTheJavaWorker() {
+        JsonNode chorded = canvas("chord([s('add', i, i) for i in range(10)], s('xsum'))");
+        assertEquals(90, chorded.path("result").asInt(), chorded.toString());
+    }
+
+    @Test
+    void aPythonGroupOfJavaTasksReturnsTheirResultsInOrder() {
+        JsonNode grouped = canvas("group(s('add', 1, 1), s('add', 2, 2), s('mul', 3, 3))");
+        assertEquals("[2,4,9]", grouped.path("result").toString(), grouped.toString());
+    }
+
+    @Test
+    void aPythonChainWhoseGroupBecomesAChordIsSentOnByTheJavaWorker() {
+        // The Java worker finds Python's frozen celery.chord signature in the chain and starts the chord itself.
+        JsonNode chained = canvas("chain(s('add', 1, 1), group(s('add', 2), s('add', 3)), s('xsum'))");
+        assertEquals(9, chained.path("result").asInt(), chained.toString());
+    }
+
+    @Test
+    void aChainFromPythonCrossesFromJavaToPythonAndBack() {
+        JsonNode chained = canvas("chain(s('add', 2, 2), s('py.mul', 10), s('add', 1))");
+        assertEquals(41, chained.path("result").asInt(), chained.toString());
+    }
+
+    @Test
+    void aChainFromJavaCrossesFromJavaToPythonAndBack() {
+        AsyncResult<Object> last = canvas.apply(Signature.chain(Signature.of("add", 2, 2), Signature.of("py.mul", 10),
+                Signature.of("add", 1)));
+        assertEquals(41, last.get(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void aChordFromJavaWithPythonAndJavaMembersCompletes() {
+        // The Python worker counts its members the way Celery's Redis backend does; the Java worker counts its own.
+        AsyncResult<Object> body = canvas.apply(Signature.chord(List.of(Signature.of("add", 1, 1),
+                Signature.of("py.mul", 2, 2), Signature.of("py.mul", 3, 3), Signature.of("add", 4, 4)),
+                Signature.of("xsum")));
+        assertEquals(23, body.get(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void aChordFromJavaOverPythonTasksRunsItsPythonBody() {
+        AsyncResult<Object> body = canvas.apply(Signature.chord(List.of(Signature.of("py.mul", 2, 5),
+                Signature.of("py.mul", 3, 5)), Signature.of("py.xsum")));
+        assertEquals(25, body.get(Duration.ofSeconds(30)));
+    }
+
+    private JsonNode canvas(String expression) {
+        return python.client("canvas", expression, "30");
     }
 
     @Test
