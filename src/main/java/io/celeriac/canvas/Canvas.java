@@ -42,9 +42,11 @@ public class Canvas {
     private final ResultStore results;
     private final GroupStore groups;
     private final Chords chords;
+    private final java.time.Duration timeout;
 
     public Canvas(TaskClient client, TaskRegistry registry, Routes routes, ResultStore results, GroupStore groups,
-            Chords chords) {
+            Chords chords, io.celeriac.config.CeleriacConfig config) {
+        this.timeout = config.taskPublishTimeout();
         this.client = client;
         this.registry = registry;
         this.routes = routes;
@@ -68,8 +70,7 @@ public class Canvas {
             throw new IllegalArgumentException("'" + signature.task() + "' ends in a group, which has one result per "
                     + "member: send a group with applyGroup, or end the workflow with a task (a chord)");
         }
-        recordPending(frozen);
-        send(frozen, null, List.of(), null);
+        start(frozen);
         return handle(frozen);
     }
 
@@ -79,13 +80,8 @@ public class Canvas {
             throw new IllegalArgumentException("'" + group.task() + "' is not a group: send it with apply");
         }
         Signature frozen = freeze(group);
-        recordPending(frozen);
-        send(frozen, null, List.of(), null);
-        List<AsyncResult<Object>> members = new ArrayList<>();
-        for (Signature member : frozen.tasks()) {
-            members.add(handle(member));
-        }
-        return new GroupResult(frozen.id(), members);
+        start(frozen);
+        return client.group(frozen.id(), frozen.tasks().stream().map(Canvas::resultId).toList());
     }
 
     /**
@@ -135,11 +131,42 @@ public class Canvas {
     }
 
     /**
+     * A new workflow from a client: every id PENDING, then its first messages out. If they cannot be sent, every
+     * task of it is recorded as not sent (the caller gets the exception), rather than left PENDING.
+     */
+    private void start(Signature frozen) {
+        List<ResultStore.Sent> pending = new ArrayList<>();
+        collectPending(frozen, pending);
+        results.sentAll(pending, timeout);
+        try {
+            send(frozen, null, List.of(), null);
+        } catch (RuntimeException e) {
+            if (!(e instanceof io.celeriac.client.TaskSendUncertainException)) {
+                for (ResultStore.Sent task : pending) {
+                    try {
+                        results.failed(task.taskId(), task.name(), e);
+                    } catch (RuntimeException ignored) {
+                        // The store is down as well: the records expire.
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Sends a frozen signature with {@code partial} before its own arguments (a parent's result), followed by
      * {@code rest} (the chain after it, reversed as in Celery's embed), as the child of {@code lineage} (null: a new
-     * workflow).
+     * workflow). Its messages go out together and are confirmed before this returns.
      */
     void send(Signature signature, ArrayNode partial, List<JsonNode> rest, Lineage lineage) {
+        List<TaskMessage> out = new ArrayList<>();
+        collect(signature, partial, rest, lineage, out);
+        client.enqueueAll(out);
+    }
+
+    private void collect(Signature signature, ArrayNode partial, List<JsonNode> rest, Lineage lineage,
+            List<TaskMessage> out) {
         if (signature.isChain()) {
             List<Signature> steps = signature.tasks();
             if (steps.isEmpty()) {
@@ -149,27 +176,29 @@ public class Canvas {
             for (int i = steps.size() - 1; i >= 1; i--) {
                 after.add(steps.get(i).toJson());
             }
-            send(steps.get(0), partial, after, lineage);
+            collect(steps.get(0), partial, after, lineage, out);
         } else if (signature.isGroup()) {
             if (!rest.isEmpty()) {
                 // A group followed by a task: Celery's chain makes it a chord with that task as body.
                 Signature body = Signature.fromJson(rest.get(rest.size() - 1));
-                send(freeze(Signature.chord(signature, body)), partial, rest.subList(0, rest.size() - 1), lineage);
+                collect(freeze(Signature.chord(signature, body)), partial, rest.subList(0, rest.size() - 1), lineage,
+                        out);
                 return;
             }
             List<Signature> members = signature.tasks();
             groups.save(signature.id(), members.stream().map(Canvas::resultId).toList());
             for (Signature member : members) {
-                send(member, partial, List.of(), lineage);
+                collect(member, partial, List.of(), lineage, out);
             }
         } else if (signature.isChord()) {
-            sendChord(signature, partial, rest, lineage);
+            collectChord(signature, partial, rest, lineage, out);
         } else {
-            client.enqueue(message(signature, partial, rest, lineage));
+            out.add(message(signature, partial, rest, lineage));
         }
     }
 
-    private void sendChord(Signature chord, ArrayNode partial, List<JsonNode> rest, Lineage lineage) {
+    private void collectChord(Signature chord, ArrayNode partial, List<JsonNode> rest, Lineage lineage,
+            List<TaskMessage> out) {
         Signature header = chord.header();
         Signature body = chord.body();
         if (!rest.isEmpty()) {
@@ -180,7 +209,8 @@ public class Canvas {
         }
         List<Signature> members = header.tasks();
         if (members.isEmpty()) {
-            send(body, WireJson.MAPPER.createArrayNode().add(WireJson.MAPPER.createArrayNode()), List.of(), null);
+            collect(body, WireJson.MAPPER.createArrayNode().add(WireJson.MAPPER.createArrayNode()), List.of(), null,
+                    out);
             return;
         }
         String groupId = header.id();
@@ -188,7 +218,7 @@ public class Canvas {
         groups.save(groupId, members.stream().map(Canvas::resultId).toList());
         chords.size(groupId, members.size());
         for (int i = 0; i < members.size(); i++) {
-            send(stamped(members.get(i), groupId, i, body), partial, List.of(), lineage);
+            collect(stamped(members.get(i), groupId, i, body), partial, List.of(), lineage, out);
         }
     }
 
@@ -252,16 +282,16 @@ public class Canvas {
     }
 
     /** A PENDING record for every task of the workflow, so each id is known before the first message leaves. */
-    private void recordPending(Signature frozen) {
+    private void collectPending(Signature frozen, List<ResultStore.Sent> into) {
         if (frozen.isChain() || frozen.isGroup()) {
-            frozen.tasks().forEach(this::recordPending);
+            frozen.tasks().forEach(t -> collectPending(t, into));
         } else if (frozen.isChord()) {
-            frozen.header().tasks().forEach(this::recordPending);
-            recordPending(frozen.body());
+            frozen.header().tasks().forEach(t -> collectPending(t, into));
+            collectPending(frozen.body(), into);
         } else {
             boolean ignored = frozen.options().path("ignore_result").asBoolean(
                     registry.find(frozen.task()).map(TaskDefinition::ignoreResult).orElse(false));
-            results.sent(frozen.id(), frozen.task(), ignored);
+            into.add(new ResultStore.Sent(frozen.id(), frozen.task(), ignored));
         }
     }
 

@@ -3,6 +3,10 @@ package io.celeriac.client;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+
+import io.celeriac.result.ResultStore;
+import io.celeriac.result.TaskResult;
 
 /**
  * A sent group, as Celery's {@code GroupResult}: one {@link AsyncResult} per member, in the group's order. Every read
@@ -12,10 +16,12 @@ public final class GroupResult {
 
     private final String id;
     private final List<AsyncResult<Object>> results;
+    private final ResultStore store;
 
-    public GroupResult(String id, List<AsyncResult<Object>> results) {
+    GroupResult(String id, List<AsyncResult<Object>> results, ResultStore store) {
         this.id = id;
         this.results = List.copyOf(results);
+        this.store = store;
     }
 
     public String id() {
@@ -30,27 +36,30 @@ public final class GroupResult {
         return results.size();
     }
 
-    /** Celery's {@code completed_count}: members that succeeded. */
-    public int completed() {
-        return (int) results.stream().filter(AsyncResult::successful).count();
+    /**
+     * Every member's record as the result store has it now, read in one round trip (empty for a member nothing is
+     * known of), in the group's order.
+     */
+    public List<Optional<TaskResult>> snapshots() {
+        return store.getAll(results.stream().map(AsyncResult::id).toList());
     }
 
-    /** Members that are ready, whatever their outcome. */
-    public int readyCount() {
-        return (int) results.stream().filter(AsyncResult::ready).count();
+    /** Celery's {@code completed_count}: members that succeeded. */
+    public int completed() {
+        return (int) snapshots().stream().filter(r -> r.map(TaskResult::successful).orElse(false)).count();
     }
 
     public boolean ready() {
-        return results.stream().allMatch(AsyncResult::ready);
+        return snapshots().stream().allMatch(r -> r.map(TaskResult::ready).orElse(false));
     }
 
     public boolean successful() {
-        return results.stream().allMatch(AsyncResult::successful);
+        return snapshots().stream().allMatch(r -> r.map(TaskResult::successful).orElse(false));
     }
 
     /** Any member ended FAILURE or REVOKED. */
     public boolean failed() {
-        return results.stream().anyMatch(r -> r.ready() && !r.successful());
+        return snapshots().stream().anyMatch(r -> r.map(t -> t.ready() && !t.successful()).orElse(false));
     }
 
     /**

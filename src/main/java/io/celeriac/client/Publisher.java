@@ -2,6 +2,8 @@ package io.celeriac.client;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,17 +60,38 @@ public class Publisher {
     }
 
     public void publish(TaskMessage task) {
-        long timeout = config.taskPublishTimeout().toMillis();
-        String what = "task '" + task.task() + "' [" + task.id() + "] ";
-        CompletableFuture<Void> confirmed;
-        try {
-            confirmed = amqp091 ? sendAmqp091(task) : sendAmqp10(task);
-        } catch (RuntimeException e) {
-            // The emitter refuses at once when its buffer is full or the channel has failed.
-            throw new TaskNotSentException(task.id(), what + "not sent: " + e.getMessage(), e);
+        publishAll(List.of(task));
+    }
+
+    /**
+     * Publishes the messages together and returns once the broker confirmed them all: a chord's thousand members
+     * wait for the confirms once, not one after the other. Throws for the first one that was not confirmed.
+     */
+    public void publishAll(List<TaskMessage> tasks) {
+        long deadline = System.nanoTime() + config.taskPublishTimeout().toNanos();
+        List<CompletableFuture<Void>> confirms = new ArrayList<>(tasks.size());
+        for (TaskMessage task : tasks) {
+            try {
+                confirms.add(amqp091 ? sendAmqp091(task) : sendAmqp10(task));
+            } catch (RuntimeException e) {
+                // The emitter refuses at once when its buffer is full or the channel has failed.
+                throw new TaskNotSentException(task.id(), what(task) + "not sent: " + e.getMessage(), e);
+            }
         }
+        for (int i = 0; i < tasks.size(); i++) {
+            awaitConfirm(tasks.get(i), confirms.get(i), deadline);
+        }
+    }
+
+    private static String what(TaskMessage task) {
+        return "task '" + task.task() + "' [" + task.id() + "] ";
+    }
+
+    private void awaitConfirm(TaskMessage task, CompletableFuture<Void> confirmed, long deadline) {
+        String what = what(task);
+        long timeout = config.taskPublishTimeout().toMillis();
         try {
-            confirmed.get(timeout, TimeUnit.MILLISECONDS);
+            confirmed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new TaskSendUncertainException(task.id(), what + "may not have been sent: the broker did not "
                     + "confirm it within " + timeout + " ms", e, confirmed);

@@ -135,7 +135,12 @@ public class TaskClient {
         if (invalid != null) {
             throw new TaskArgumentException("group id: " + invalid);
         }
-        return groups.members(id).map(ids -> new GroupResult(id, ids.stream().map(this::result).toList()));
+        return groups.members(id).map(ids -> group(id, ids));
+    }
+
+    /** The handle of a group with these members, in order. */
+    public GroupResult group(String id, List<String> memberIds) {
+        return new GroupResult(id, memberIds.stream().map(this::result).toList(), results);
     }
 
     private <T> AsyncResult<T> handle(String id, String task, Type type, boolean ignored) {
@@ -190,17 +195,28 @@ public class TaskClient {
      * Retries and requeued dead letters come through here.
      */
     public void enqueue(TaskMessage message) {
-        publisher.checkRoutable(message);
-        Instant eta = message.etaInstant().orElse(null);
-        if (eta != null && eta.isAfter(Instant.now())) {
-            try {
-                delayed.add(message, eta);
-            } catch (RuntimeException e) {
-                throw new TaskNotSentException(message.id(), "task '" + message.task() + "' not scheduled: the "
-                        + "delayed queue in Redis is unavailable", e);
+        enqueueAll(List.of(message));
+    }
+
+    /** As {@link #enqueue}, for many messages: those due now are published together (one wait for the confirms). */
+    public void enqueueAll(List<TaskMessage> messages) {
+        List<TaskMessage> now = new java.util.ArrayList<>(messages.size());
+        for (TaskMessage message : messages) {
+            publisher.checkRoutable(message);
+            Instant eta = message.etaInstant().orElse(null);
+            if (eta != null && eta.isAfter(Instant.now())) {
+                try {
+                    delayed.add(message, eta);
+                } catch (RuntimeException e) {
+                    throw new TaskNotSentException(message.id(), "task '" + message.task() + "' not scheduled: the "
+                            + "delayed queue in Redis is unavailable", e);
+                }
+            } else {
+                now.add(message);
             }
-        } else {
-            publisher.publish(message);
+        }
+        if (!now.isEmpty()) {
+            publisher.publishAll(now);
         }
     }
 

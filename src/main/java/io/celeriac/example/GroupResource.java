@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,7 +13,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import io.celeriac.client.AsyncResult;
 import io.celeriac.client.GroupResult;
 import io.celeriac.client.TaskClient;
 import io.celeriac.result.TaskResult;
@@ -40,8 +40,8 @@ public class GroupResource {
         int completed = 0;
         int failed = 0;
         List<Object> results = new ArrayList<>();
-        for (AsyncResult<Object> member : group.results()) {
-            TaskResult record = member.snapshot().orElse(null);
+        for (Optional<TaskResult> snapshot : group.snapshots()) {
+            TaskResult record = snapshot.orElse(null);
             if (record != null && record.successful()) {
                 completed++;
             } else if (record != null && record.ready()) {

@@ -26,6 +26,7 @@ import io.celeriac.redis.LuaScript;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * Task states and results in Redis, under Celery's keys ({@code celery-task-meta-<id>}), each with a TTL
@@ -51,6 +52,7 @@ public class ResultStore {
      */
     public static final String EVENTS = "celeriac-task-events";
     static final int RECENT_KEPT = 500;
+    private static final int WRITE_WINDOW = 64;
     private static final String CELERY_EXCEPTIONS = "celery.exceptions";
 
     /**
@@ -142,6 +144,29 @@ public class ResultStore {
     public void sent(String taskId, String name, boolean ignoreResult) {
         write(new TaskResult(ignoreResult ? TaskState.IGNORED : TaskState.PENDING, null, null, null, null, taskId,
                 name, null), false);
+    }
+
+    /** A task about to be sent, for {@link #sentAll}. */
+    public record Sent(String taskId, String name, boolean ignoreResult) {
+    }
+
+    /**
+     * As {@link #sent} for many tasks (a workflow's), the writes sent together rather than one round trip each;
+     * returns once Redis has them all, within {@code timeout}.
+     */
+    public void sentAll(List<Sent> tasks, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // In windows: the client's pool queues at most 256 waiting requests.
+        for (int from = 0; from < tasks.size(); from += WRITE_WINDOW) {
+            List<Uni<Response>> writes = new ArrayList<>(WRITE_WINDOW);
+            for (Sent task : tasks.subList(from, Math.min(tasks.size(), from + WRITE_WINDOW))) {
+                TaskResult record = new TaskResult(task.ignoreResult() ? TaskState.IGNORED : TaskState.PENDING, null,
+                        null, null, null, task.taskId(), task.name(), null);
+                writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), writeArgs(record, false)));
+            }
+            Uni.join().all(writes).andFailFast().await()
+                    .atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
     }
 
     /** What a worker may do with a task it received, as {@link #begin} finds it. */
@@ -319,6 +344,19 @@ public class ResultStore {
     /** Drops a task's record whatever its state: only for a task sent again on purpose (a requeued dead letter). */
     public void forgetAnyway(String taskId) {
         redis.key().del(key(taskId), DELIVERIES_PREFIX + taskId);
+    }
+
+    /** The records of many tasks in one round trip, in the order asked. */
+    public List<Optional<TaskResult>> getAll(List<String> taskIds) {
+        if (taskIds.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> found = values.mget(taskIds.stream().map(ResultStore::key).toArray(String[]::new));
+        List<Optional<TaskResult>> records = new ArrayList<>(taskIds.size());
+        for (String id : taskIds) {
+            records.add(parse(id, found.get(key(id))));
+        }
+        return records;
     }
 
     public Optional<TaskResult> get(String taskId) {
