@@ -54,6 +54,9 @@ class CanvasTest {
     @Inject
     RedisDataSource redis;
 
+    @Inject
+    io.celeriac.result.ResultStore results;
+
     @ConfigProperty(name = "celeriac.broker.port")
     int brokerPort;
 
@@ -193,6 +196,22 @@ class CanvasTest {
                 + "\"group\": \"" + group + "\", \"group_index\": 0, \"embed\": {\"callbacks\": null, "
                 + "\"errbacks\": null, \"chain\": null, \"chord\": " + chordJson + "}}");
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> probe.runs(key) == 1);
+    }
+
+    @Test
+    void aMessageRedeliveredAfterItsOutcomeWasStoredSendsWhatFollowsFromThatOutcome() throws Exception {
+        // As if its worker died after storing SUCCESS and before sending the next task: the redelivery does not run
+        // the task again, and does not drop the rest of the chain either.
+        String id = key();
+        String next = key();
+        String key = key();
+        results.succeeded(id, "add", JsonNodeFactory.instance.numberNode(41), null);
+        String nextJson = of("canvas_collect", key).withId(next).toJson().toString();
+        RawMessages.publish(brokerPort, "{\"id\": \"" + id + "\", \"task\": \"add\", \"args\": [40, 1], "
+                + "\"embed\": {\"callbacks\": null, \"errbacks\": null, \"chain\": [" + nextJson + "], "
+                + "\"chord\": null}}");
+        assertEquals(41, tasks.result(next).get(WAIT));
+        assertEquals(41, probe.received(key).get(0).asInt());
     }
 
     @Test
