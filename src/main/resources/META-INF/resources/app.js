@@ -3,6 +3,7 @@
 const $ = id => document.getElementById(id);
 
 function render(item, label, id, view) {
+  const workflow = item.querySelector('.workflow');
   item.className = view.state || '';
   item.dataset.state = view.state || '';
   item.replaceChildren(`${label} `, Object.assign(document.createElement('span'), { className: 'state',
@@ -16,6 +17,7 @@ function render(item, label, id, view) {
       : `${value && value.exc_type}: ${value && value.exc_message}`);
   }
   item.append(Object.assign(document.createElement('small'), { textContent: ` [${id}]` }));
+  if (workflow) item.append(workflow);
 }
 
 function follow(id, label, item) {
@@ -53,6 +55,27 @@ async function start(endpoint, body, label) {
   }
   item.dataset.taskId = json.result_id;
   follow(json.result_id, label, item);
+  if (json.group_id) followGroup(json.group_id, item);
+}
+
+// A workflow's members: done / total, until every member is ready.
+async function followGroup(id, item) {
+  let line = item.querySelector('.workflow');
+  if (!line) {
+    line = Object.assign(document.createElement('div'), { className: 'workflow' });
+    item.append(line);
+  }
+  const response = await fetch(`/groups/${id}`).catch(() => null);
+  if (response && response.ok) {
+    const g = await response.json();
+    const done = g.completed + g.failed;
+    line.replaceChildren('members ', Object.assign(document.createElement('progress'), { max: g.size || 1, value: done }),
+      ` ${done}/${g.size} done` + (g.failed ? `, ${g.failed} failed` : ''));
+    line.dataset.done = done;
+    line.dataset.size = g.size;
+    if (g.ready) return;
+  }
+  setTimeout(() => followGroup(id, item), 500);
 }
 
 document.querySelectorAll('form[data-endpoint]').forEach(form => form.addEventListener('submit', event => {
@@ -66,6 +89,11 @@ $('archive-form').addEventListener('submit', event => {
   event.preventDefault();
   const id = $('users').value;
   start(`/users/${id}/archive`, null, `generate_user_archive(${id})`);
+});
+
+$('archive-all-form').addEventListener('submit', event => {
+  event.preventDefault();
+  start('/users/archive-all', null, 'bundle_user_archives(every user)');
 });
 
 fetch('/users').then(r => r.json()).then(users => {
@@ -92,6 +120,15 @@ async function refresh() {
     row.append(cell(t.name), cell(t.state, t.state), cell(t.runtime_ms == null ? '' : `${t.runtime_ms} ms`),
       cell(detail, 'detail' + (t.error ? ' error' : '')), cell(t.id.slice(0, 8), 'id'));
     return row;
+  }));
+  $('groups').replaceChildren(...(d.groups.length ? d.groups : [null]).map(g => {
+    const li = document.createElement('li');
+    if (!g) { li.textContent = 'none yet'; return li; }
+    const done = g.succeeded + g.failed;
+    li.append(`${g.kind} ${g.id.slice(0, 8)}: `, Object.assign(document.createElement('progress'),
+      { max: g.size || 1, value: done }), ` ${done}/${g.size}` + (g.failed ? ` (${g.failed} failed)` : '')
+      + (g.body ? ` → ${g.body.name || 'body'} ${g.body.state}` : ''));
+    return li;
   }));
   $('workers').replaceChildren(...(d.workers.length ? d.workers : [null]).map(w => Object.assign(
     document.createElement('li'), { textContent: w ? `${w.name}: ${w.active.length}/${w.concurrency} busy`

@@ -215,7 +215,7 @@ public class Canvas {
         }
         String groupId = header.id();
         // Saved for the progress views; Celery saves a chord's group only when it nests groups.
-        groups.save(groupId, members.stream().map(Canvas::resultId).toList());
+        groups.save(groupId, members.stream().map(Canvas::resultId).toList(), resultId(body));
         chords.size(groupId, members.size());
         for (int i = 0; i < members.size(); i++) {
             collect(stamped(members.get(i), groupId, i, body), partial, List.of(), lineage, out);

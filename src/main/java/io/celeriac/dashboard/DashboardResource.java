@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
@@ -21,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.celeriac.client.DelayedQueue;
 import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.metrics.TaskMetrics;
+import io.celeriac.result.GroupStore;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskResult;
 import io.celeriac.schedule.BeatResource;
@@ -38,6 +40,7 @@ public class DashboardResource {
 
     static final int RECENT_SHOWN = 50;
     static final int RECENT_COUNTED = 200;
+    static final int GROUPS_SHOWN = 10;
 
     private final RedisDataSource redis;
     private final ObjectMapper mapper;
@@ -46,9 +49,14 @@ public class DashboardResource {
     private final DeadLetters deadLetters;
     private final WorkerRegistry workers;
     private final BeatResource beat;
+    private final GroupStore groupStore;
+    private final ResultStore results;
 
     public DashboardResource(RedisDataSource redis, ObjectMapper mapper, TaskMetrics metrics, DelayedQueue delayed,
-            DeadLetters deadLetters, WorkerRegistry workers, BeatResource beat) {
+            DeadLetters deadLetters, WorkerRegistry workers, BeatResource beat, GroupStore groupStore,
+            ResultStore results) {
+        this.groupStore = groupStore;
+        this.results = results;
         this.redis = redis;
         this.mapper = mapper;
         this.metrics = metrics;
@@ -79,9 +87,44 @@ public class DashboardResource {
         body.put("queue", queue);
 
         body.put("recent", recent.stream().limit(RECENT_SHOWN).map(this::row).toList());
+        body.put("groups", groups());
         body.put("workers", workers.live());
         body.put("beat", beat.list());
         return body;
+    }
+
+    /** The newest groups and chords with their progress: members done (succeeded, failed) of all. */
+    private List<Map<String, Object>> groups() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (GroupStore.Saved group : groupStore.recent(GROUPS_SHOWN)) {
+            List<String> ids = new ArrayList<>(group.members());
+            if (group.chordBody() != null) {
+                ids.add(group.chordBody());
+            }
+            List<Optional<TaskResult>> records = results.getAll(ids);
+            int succeeded = 0;
+            int failed = 0;
+            for (Optional<TaskResult> record : records.subList(0, group.members().size())) {
+                if (record.map(TaskResult::successful).orElse(false)) {
+                    succeeded++;
+                } else if (record.map(TaskResult::ready).orElse(false)) {
+                    failed++;
+                }
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", group.id());
+            row.put("kind", group.chordBody() != null ? "chord" : "group");
+            row.put("size", group.members().size());
+            row.put("succeeded", succeeded);
+            row.put("failed", failed);
+            if (group.chordBody() != null) {
+                Optional<TaskResult> body = records.get(records.size() - 1);
+                row.put("body", Map.of("id", group.chordBody(), "name", body.map(TaskResult::name).orElse(""),
+                        "state", body.map(TaskResult::status).orElse("PENDING")));
+            }
+            rows.add(row);
+        }
+        return rows;
     }
 
     private List<TaskResult> recent() {

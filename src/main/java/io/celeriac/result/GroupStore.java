@@ -26,10 +26,16 @@ import io.quarkus.redis.datasource.RedisDataSource;
 public class GroupStore {
 
     static final String PREFIX = "celery-taskset-meta-";
+    /** Newest groups, for the dashboard; capped like the recent tasks. */
+    public static final String RECENT = "celeriac-recent-groups";
+    static final int RECENT_KEPT = 50;
 
+    /** KEYS: the group's record, {@link #RECENT}; ARGV: record, ttl ms, group id, now ms, kept. */
     private static final LuaScript SAVE = new LuaScript("""
             redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
             redis.call('PUBLISH', KEYS[1], ARGV[1])
+            redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+            redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[5]) + 1))
             return 1
             """);
 
@@ -45,7 +51,19 @@ public class GroupStore {
         return PREFIX + groupId;
     }
 
+    /** A saved group: its members in order, and the body that follows them when it is a chord's header. */
+    public record Saved(String id, List<String> members, String chordBody) {
+    }
+
     public void save(String groupId, List<String> taskIds) {
+        save(groupId, taskIds, null);
+    }
+
+    /**
+     * Saves a group; {@code chordBody} (may be null) is the id of the task its chord runs after it, kept beside
+     * Celery's fields for the dashboard (Celery reads only {@code result}).
+     */
+    public void save(String groupId, List<String> taskIds, String chordBody) {
         ObjectNode record = WireJson.MAPPER.createObjectNode();
         ArrayNode tuple = record.putArray("result");
         tuple.addArray().add(groupId).addNull();
@@ -55,26 +73,50 @@ public class GroupStore {
             member.addArray().add(id).addNull();
             member.addNull();
         }
-        SAVE.run(redis, List.of(key(groupId)), record.toString(), Long.toString(config.resultExpires().toMillis()));
+        if (chordBody != null) {
+            record.put("celeriac_chord_body", chordBody);
+        }
+        SAVE.run(redis, List.of(key(groupId), RECENT), record.toString(),
+                Long.toString(config.resultExpires().toMillis()), groupId, Long.toString(System.currentTimeMillis()),
+                Integer.toString(RECENT_KEPT));
+    }
+
+    /** The newest saved groups, newest first, at most {@code limit}; expired ones are left out. */
+    public List<Saved> recent(int limit) {
+        List<String> ids = redis.sortedSet(String.class).zrange(RECENT, 0, limit - 1,
+                new io.quarkus.redis.datasource.sortedset.ZRangeArgs().rev());
+        List<Saved> saved = new ArrayList<>();
+        if (ids.isEmpty()) {
+            return saved;
+        }
+        var records = redis.value(String.class).mget(ids.stream().map(GroupStore::key).toArray(String[]::new));
+        for (String id : ids) {
+            String stored = records.get(key(id));
+            if (stored != null) {
+                saved.add(parse(id, stored));
+            }
+        }
+        return saved;
     }
 
     /** The member ids of a saved group, in order; empty when no group was saved under that id (or it expired). */
     public Optional<List<String>> members(String groupId) {
         String stored = redis.value(String.class).get(key(groupId));
-        if (stored == null) {
-            return Optional.empty();
-        }
-        JsonNode members;
+        return stored == null ? Optional.empty() : Optional.of(parse(groupId, stored).members());
+    }
+
+    private static Saved parse(String groupId, String stored) {
+        JsonNode record;
         try {
-            members = WireJson.MAPPER.readTree(stored).path("result").path(1);
+            record = WireJson.MAPPER.readTree(stored);
         } catch (IOException e) {
             throw new IllegalStateException("group " + groupId + " is not a Celery group record", e);
         }
         List<String> ids = new ArrayList<>();
         // A member is [[task_id, parent], null]; a nested group is [[group_id, parent], [members]]: its own members
         // count, as Celery's GroupResult flattens them when it joins.
-        collect(members, ids);
-        return Optional.of(ids);
+        collect(record.path("result").path(1), ids);
+        return new Saved(groupId, ids, record.path("celeriac_chord_body").asText(null));
     }
 
     private static void collect(JsonNode members, List<String> ids) {

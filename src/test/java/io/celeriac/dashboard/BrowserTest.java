@@ -123,6 +123,25 @@ class BrowserTest {
     }
 
     @Test
+    void archivingEveryUserShowsTheWorkflowsProgressAndTheDashboardItsChord() throws IOException {
+        browser.get(page.toString());
+        browser.findElement(By.cssSelector("#archive-all-form button")).click();
+        WebElement bundle = newestTask("bundle_user_archives(every user)");
+        WebElement members = within(15).until(d -> bundle.findElements(By.cssSelector(".workflow")).stream()
+                .findFirst().orElse(null));
+        within(20).until(d -> "SUCCESS".equals(bundle.getAttribute("data-state")));
+        within(10).until(d -> members.getAttribute("data-done") != null
+                && members.getAttribute("data-done").equals(members.getAttribute("data-size")));
+        assertTrue(Integer.parseInt(members.getAttribute("data-size")) >= 2, members.getText());
+        assertTrue(members.getText().matches("members (\\d+)/\\1 done"), members.getText());
+        assertTrue(bundle.getText().contains("all-users-"), bundle.getText());
+        within(10).until(d -> d.findElement(By.id("groups")).getText().contains("chord "));
+        assertTrue(browser.findElement(By.id("groups")).getText().contains("bundle_user_archives SUCCESS"),
+                browser.findElement(By.id("groups")).getText());
+        screenshot("5-workflow");
+    }
+
+    @Test
     void badInputShowsTheErrorNamingTheField() throws IOException {
         browser.get(page.toString());
         WebElement total = browser.findElement(By.cssSelector("#process-form input[name=total]"));
