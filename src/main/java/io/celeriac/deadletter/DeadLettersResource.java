@@ -96,6 +96,10 @@ public class DeadLettersResource {
         try {
             // A fresh record: the failure that dead-lettered it is over, and ready states are otherwise final.
             results.forgetAnyway(message.id());
+            // The rest of its chain ended FAILURE because it did, and never ran: sent again, the chain goes on.
+            for (String after : message.chainTaskIds()) {
+                results.sent(after, null, false);
+            }
             results.sent(message.id(), message.task(), message.ignoreResult() != null ? message.ignoreResult()
                     : definition.get().ignoreResult());
             client.enqueue(message);

@@ -94,6 +94,15 @@ public record TaskMessage(
         return ids;
     }
 
+    /** The pre-assigned ids of the tasks after this one in its chain (nested ones too). */
+    public List<String> chainTaskIds() {
+        List<String> ids = new ArrayList<>();
+        if (embed != null) {
+            collectTaskIds(embed.path("chain"), ids);
+        }
+        return ids;
+    }
+
     private static void collectTaskIds(JsonNode node, List<String> ids) {
         if (node.isArray()) {
             node.forEach(item -> collectTaskIds(item, ids));

@@ -109,6 +109,20 @@ class CanvasTest {
     }
 
     @Test
+    void aRequeuedDeadLetterTakesTheRestOfItsChainWithIt() {
+        String key = key();
+        // Four failures: the first run and three retries, then a dead letter; the requeued fifth run succeeds.
+        AsyncResult<Object> last = canvas.apply(chain(of("canvas_flaky", 5, key, 4), of("mul", 2)));
+        TaskFailedException failed = assertThrows(TaskFailedException.class, () -> last.get(WAIT));
+        assertEquals("IOException", failed.excType(), "the chain's last task fails with its first");
+        String first = last.parent().orElseThrow().id();
+        String letter = await().atMost(WAIT).until(() -> given().get("/dead-letters").jsonPath()
+                .getString("dead_letters.find { it.task_id == '" + first + "' }.id"), l -> l != null);
+        given().post("/dead-letters/{id}/requeue", letter).then().statusCode(200);
+        assertEquals(10, last.get(WAIT));
+    }
+
+    @Test
     void aGroupRunsItsMembersAndReturnsTheirResultsInOrder() {
         List<Signature> members = IntStream.range(0, 6).mapToObj(i -> of("add", i, i)).toList();
         GroupResult sent = canvas.applyGroup(group(members));
