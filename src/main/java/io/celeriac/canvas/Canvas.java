@@ -98,16 +98,30 @@ public class Canvas {
                 if (step.isGroup() && i + 1 < flat.size()) {
                     step = Signature.chord(step, flat.get(++i));
                 }
-                steps.add(freeze(step));
+                steps.add(step);
             }
-            return replaceTasks(signature, "tasks", steps);
+            // As Celery's chain does with its own options: link_error on every task, link on the last one.
+            ObjectNode own = signature.options();
+            for (int i = 0; i < steps.size(); i++) {
+                Signature step = steps.get(i);
+                for (JsonNode errback : own.path("link_error")) {
+                    step = step.linkError(Signature.fromJson(errback));
+                }
+                if (i == steps.size() - 1) {
+                    for (JsonNode callback : own.path("link")) {
+                        step = step.link(Signature.fromJson(callback));
+                    }
+                }
+                steps.set(i, freeze(step));
+            }
+            own.remove(List.of("link", "link_error"));
+            return replaceTasks(signature.withOptions(own), "tasks", steps);
         }
         if (signature.isGroup()) {
             String groupId = signature.id() != null ? signature.id() : UUID.randomUUID().toString();
             List<Signature> members = new ArrayList<>();
-            for (Signature member : signature.tasks()) {
-                members.add(freeze(member.isChain() || member.isGroup() || member.isChord() ? member
-                        : member.set("group_id", groupId)));
+            for (Signature member : flatGroup(signature)) {
+                members.add(freeze(member.isChain() || member.isChord() ? member : member.set("group_id", groupId)));
             }
             return replaceTasks(signature, "tasks", members).withId(groupId);
         }
@@ -122,10 +136,22 @@ public class Canvas {
                 }
                 members.add(freeze(member));
             }
+            // A chord's own link and link_error are its body's, as in Celery.
+            Signature body = signature.body();
+            ObjectNode own = signature.options();
+            for (JsonNode callback : own.path("link")) {
+                body = body.link(Signature.fromJson(callback));
+            }
+            for (JsonNode errback : own.path("link_error")) {
+                body = body.linkError(Signature.fromJson(errback));
+            }
+            own.remove(List.of("link", "link_error"));
+            // Its id is its group's, as Celery freezes it: a Python worker failing the chain before it finds it.
+            own.put("task_id", groupId);
             ObjectNode kwargs = signature.kwargs();
             kwargs.set("header", replaceTasks(header, "tasks", members).withId(groupId).toJson());
-            kwargs.set("body", freeze(signature.body()).toJson());
-            return signature.withKwargsNode(kwargs);
+            kwargs.set("body", freeze(body).toJson());
+            return signature.withOptions(own).withKwargsNode(kwargs);
         }
         return signature.id() != null ? signature : signature.withId(UUID.randomUUID().toString());
     }
@@ -214,8 +240,9 @@ public class Canvas {
             return;
         }
         String groupId = header.id();
-        // Saved for the progress views; Celery saves a chord's group only when it nests groups.
-        groups.save(groupId, members.stream().map(Canvas::resultId).toList(), resultId(body));
+        // Saved for the progress views, under a key of Celeriac's: Celery saves a chord's group only when it nests
+        // groups, and a Python worker completing a chord whose group is saved joins it instead of counting.
+        groups.saveChord(groupId, members.stream().map(Canvas::resultId).toList(), resultId(body));
         chords.size(groupId, members.size());
         for (int i = 0; i < members.size(); i++) {
             collect(stamped(members.get(i), groupId, i, body), partial, List.of(), lineage, out);
@@ -243,6 +270,8 @@ public class Canvas {
         String task = signature.task();
         ArrayNode args = signature.isImmutable() || partial == null ? signature.args()
                 : signature.withArgsFirst(partial).args();
+        // A chord's body gets every member's result: bounded as any call's arguments are.
+        client.checkSize(task, args, signature.kwargs());
         Optional<TaskDefinition> own = registry.find(task);
         String queue = routes.queue(task,
                 Optional.ofNullable(text(options, "queue")).or(() -> Optional.ofNullable(text(options, "routing_key"))),
@@ -328,6 +357,19 @@ public class Canvas {
             return !steps.isEmpty() && endsInGroup(steps.get(steps.size() - 1));
         }
         return frozen.isChord() && endsInGroup(frozen.body());
+    }
+
+    /** A group's members with nested groups unrolled, as Celery's group freezes them. */
+    private static List<Signature> flatGroup(Signature group) {
+        List<Signature> members = new ArrayList<>();
+        for (Signature member : group.tasks()) {
+            if (member.isGroup()) {
+                members.addAll(flatGroup(member));
+            } else {
+                members.add(member);
+            }
+        }
+        return members;
     }
 
     private static void flatten(Signature chain, List<Signature> into) {

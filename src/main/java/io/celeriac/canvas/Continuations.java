@@ -1,8 +1,10 @@
 package io.celeriac.canvas;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -11,6 +13,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import org.jboss.logging.Logger;
 
+import io.celeriac.client.TaskNotRoutableException;
+import io.celeriac.client.TaskSendUncertainException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.WireJson;
 import io.celeriac.result.ResultStore;
@@ -53,14 +57,16 @@ public class Continuations {
         guarded(message, () -> {
             Canvas.Lineage lineage = lineage(message);
             ArrayNode partial = WireJson.MAPPER.createArrayNode().add(value);
-            for (JsonNode callback : signatures(message.embed().get("callbacks"))) {
-                canvas.send(canvas.freeze(Signature.fromJson(callback)), partial, List.of(), lineage);
+            List<JsonNode> callbacks = signatures(message.embed().get("callbacks"));
+            for (int i = 0; i < callbacks.size(); i++) {
+                send(identified(Signature.fromJson(callbacks.get(i)), message.id(), "link", i), partial, List.of(),
+                        lineage);
             }
             List<JsonNode> chain = signatures(message.embed().get("chain"));
             if (!chain.isEmpty()) {
                 // Celery's chain travels reversed: the next task is the last element.
                 JsonNode next = chain.remove(chain.size() - 1);
-                canvas.send(canvas.freeze(Signature.fromJson(next)), partial, chain, lineage);
+                send(identified(Signature.fromJson(next), message.id(), "next", 0), partial, chain, lineage);
             }
             counted(message, TaskState.SUCCESS, value);
         });
@@ -127,31 +133,42 @@ public class Continuations {
             ChordError error = new ChordError("Dependency " + part.taskId() + " raised " + repr(part.result()));
             LOG.infof("chord %s: %s; its body %s[%s] fails", groupId, error.getMessage(), body.task(),
                     Canvas.resultId(body));
-            end(body, TaskState.FAILURE, ResultStore.exceptionOf(error), null);
+            JsonNode failure = ResultStore.exceptionOf(error);
+            end(body, TaskState.FAILURE, failure, null);
+            // The body failed, not a task before it: its errbacks are called (once, for a chain as body).
+            Signature first = first(body);
+            errbacks(signatures(first.options().get("link_error")), first.id(), new Canvas.Lineage(first.id(),
+                    first.id()));
         } else {
             ArrayNode values = WireJson.MAPPER.createArrayNode();
             parts.get().forEach(p -> values.add(p.result()));
-            canvas.send(body, WireJson.MAPPER.createArrayNode().add(values), List.of(), null);
+            send(body, WireJson.MAPPER.createArrayNode().add(values), List.of(), null);
         }
         chords.fired(groupId);
     }
 
     /**
-     * A signature that will not run because a task before it failed: it ends the same way, with what follows it, and
-     * its errbacks are sent; a chord member among them is counted as failed.
+     * A signature that will not run because a task before it failed: it ends the same way, with what follows it (as
+     * in Celery, their errbacks are not called: the task that failed called its own); a chord member among them is
+     * counted as failed.
      */
     private void end(Signature signature, String state, JsonNode error, String traceback) {
+        end(signature, state, error, traceback, true);
+    }
+
+    /** As above; {@code counted} is false inside a chord that never started, whose body is ended once, by itself. */
+    private void end(Signature signature, String state, JsonNode error, String traceback, boolean counted) {
         if (signature.isChain() || signature.isGroup()) {
             for (Signature step : signature.tasks()) {
-                end(step, state, error, traceback);
+                end(step, state, error, traceback, counted);
             }
             return;
         }
         if (signature.isChord()) {
             for (Signature member : signature.header().tasks()) {
-                end(member, state, error, traceback);
+                end(member, state, error, traceback, false);
             }
-            end(signature.body(), state, error, traceback);
+            end(signature.body(), state, error, traceback, counted);
             return;
         }
         String id = signature.id();
@@ -161,7 +178,7 @@ public class Continuations {
         results.ended(id, signature.task(), state, error, traceback);
         JsonNode options = signature.options();
         JsonNode chord = options.get("chord");
-        if (chord != null && chord.isObject()) {
+        if (counted && chord != null && chord.isObject()) {
             JsonNode index = options.get("group_index");
             counted(options.path("group_id").asText(null), index != null && index.isInt() ? index.asInt() : null,
                     id, state, error, Signature.fromJson(chord));
@@ -170,14 +187,48 @@ public class Continuations {
         for (int i = chain.size() - 1; i >= 0; i--) {
             end(Signature.fromJson(chain.get(i)), state, error, traceback);
         }
-        errbacks(signatures(options.get("link_error")), id, new Canvas.Lineage(id, id));
+    }
+
+    /** The task a signature starts with. */
+    private static Signature first(Signature signature) {
+        if (signature.isChain()) {
+            List<Signature> steps = signature.tasks();
+            return steps.isEmpty() ? signature : first(steps.get(0));
+        }
+        return signature.isChord() ? first(signature.body()) : signature;
     }
 
     /** Celery's old-style errbacks, the only kind a foreign worker can call: sent with the failed task's id. */
     private void errbacks(List<JsonNode> errbacks, String failedId, Canvas.Lineage lineage) {
         ArrayNode partial = WireJson.MAPPER.createArrayNode().add(failedId);
-        for (JsonNode errback : errbacks) {
-            canvas.send(canvas.freeze(Signature.fromJson(errback)), partial, List.of(), lineage);
+        for (int i = 0; i < errbacks.size(); i++) {
+            send(identified(Signature.fromJson(errbacks.get(i)), failedId, "link_error", i), partial, List.of(),
+                    lineage);
+        }
+    }
+
+    /**
+     * A follow-up frozen under an id of its own or, when it has none (Celery's {@code link} signatures carry none),
+     * under one derived from the task it follows: sent again after a retry or a redelivery, it is the same task, which
+     * a worker does not run twice once it is done.
+     */
+    private Signature identified(Signature followUp, String after, String role, int index) {
+        Signature named = followUp.isChain() || followUp.isGroup() || followUp.isChord() || followUp.id() != null
+                ? followUp
+                : followUp.withId(UUID.nameUUIDFromBytes((after + "/" + role + "/" + index)
+                        .getBytes(StandardCharsets.UTF_8)).toString());
+        return canvas.freeze(named);
+    }
+
+    /**
+     * Sends a follow-up. One the broker did not confirm in time counts as sent: it very likely was, and sending it
+     * again (the step is retried on any error) could run it twice.
+     */
+    private void send(Signature signature, ArrayNode partial, List<JsonNode> rest, Canvas.Lineage lineage) {
+        try {
+            canvas.send(signature, partial, rest, lineage);
+        } catch (TaskSendUncertainException e) {
+            LOG.warnf("a follow-up may not have been sent (the broker did not confirm it): %s", e.getMessage());
         }
     }
 
@@ -188,7 +239,8 @@ public class Continuations {
     private void guarded(TaskMessage message, Runnable step) {
         try {
             step.run();
-        } catch (IllegalArgumentException unreadable) {
+        } catch (IllegalArgumentException | TaskNotRoutableException unreadable) {
+            // Malformed, too large or routed where this connector cannot send: another try would fail the same way.
             LOG.errorf("task %s[%s]: what follows it cannot be sent: %s", message.task(), message.id(),
                     unreadable.getMessage());
             JsonNode error = ResultStore.exceptionOf(new IllegalArgumentException("the workflow after task "

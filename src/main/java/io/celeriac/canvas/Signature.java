@@ -239,9 +239,9 @@ public final class Signature {
         return set("priority", priority);
     }
 
-    /** Not run before {@code countdown} has passed (Celery's {@code countdown}). */
+    /** Not run before {@code countdown} has passed since it was sent (Celery's {@code countdown}). */
     public Signature countdown(Duration countdown) {
-        return set("eta", CeleryTime.format(Instant.now().plus(countdown)));
+        return set("countdown", countdown.toMillis() / 1000.0);
     }
 
     /** Recorded as REVOKED without running if it has not started by then. */

@@ -220,7 +220,8 @@ public class TaskClient {
         }
     }
 
-    private void checkSize(String task, ArrayNode args, ObjectNode kwargs) {
+    /** Fails with {@link TaskTooLargeException} when the arguments pass {@code celeriac.task-max-args-size}. */
+    public void checkSize(String task, ArrayNode args, ObjectNode kwargs) {
         long max = maxArgsSize;
         long size;
         try {

@@ -26,6 +26,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 public class GroupStore {
 
     static final String PREFIX = "celery-taskset-meta-";
+    static final String CHORD_PREFIX = "celeriac-chord-meta-";
     /** Newest groups, for the dashboard; capped like the recent tasks. */
     public static final String RECENT = "celeriac-recent-groups";
     static final int RECENT_KEPT = 50;
@@ -56,14 +57,24 @@ public class GroupStore {
     }
 
     public void save(String groupId, List<String> taskIds) {
-        save(groupId, taskIds, null);
+        save(key(groupId), groupId, taskIds, null);
     }
 
     /**
-     * Saves a group; {@code chordBody} (may be null) is the id of the task its chord runs after it, kept beside
-     * Celery's fields for the dashboard (Celery reads only {@code result}).
+     * Saves a chord's header group, with {@code chordBody}, the id of the task that runs after it, in the same shape
+     * but under a key of Celeriac's ({@code celeriac-chord-meta-<id>}): Celery saves a chord's group only when it
+     * nests groups, and a Python worker completing a chord whose group is saved joins that group rather than reading
+     * the chord's count.
      */
-    public void save(String groupId, List<String> taskIds, String chordBody) {
+    public void saveChord(String groupId, List<String> taskIds, String chordBody) {
+        save(chordKey(groupId), groupId, taskIds, chordBody);
+    }
+
+    static String chordKey(String groupId) {
+        return CHORD_PREFIX + groupId;
+    }
+
+    private void save(String key, String groupId, List<String> taskIds, String chordBody) {
         ObjectNode record = WireJson.MAPPER.createObjectNode();
         ArrayNode tuple = record.putArray("result");
         tuple.addArray().add(groupId).addNull();
@@ -76,7 +87,7 @@ public class GroupStore {
         if (chordBody != null) {
             record.put("celeriac_chord_body", chordBody);
         }
-        SAVE.run(redis, List.of(key(groupId), RECENT), record.toString(),
+        SAVE.run(redis, List.of(key, RECENT), record.toString(),
                 Long.toString(config.resultExpires().toMillis()), groupId, Long.toString(System.currentTimeMillis()),
                 Integer.toString(RECENT_KEPT));
     }
@@ -89,9 +100,11 @@ public class GroupStore {
         if (ids.isEmpty()) {
             return saved;
         }
-        var records = redis.value(String.class).mget(ids.stream().map(GroupStore::key).toArray(String[]::new));
+        List<String> keys = new ArrayList<>();
+        ids.forEach(id -> keys.addAll(List.of(key(id), chordKey(id))));
+        var records = redis.value(String.class).mget(keys.toArray(String[]::new));
         for (String id : ids) {
-            String stored = records.get(key(id));
+            String stored = records.get(key(id)) != null ? records.get(key(id)) : records.get(chordKey(id));
             if (stored != null) {
                 saved.add(parse(id, stored));
             }
@@ -101,7 +114,11 @@ public class GroupStore {
 
     /** The member ids of a saved group, in order; empty when no group was saved under that id (or it expired). */
     public Optional<List<String>> members(String groupId) {
-        String stored = redis.value(String.class).get(key(groupId));
+        var values = redis.value(String.class);
+        String stored = values.get(key(groupId));
+        if (stored == null) {
+            stored = values.get(chordKey(groupId));
+        }
         return stored == null ? Optional.empty() : Optional.of(parse(groupId, stored).members());
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,6 +45,7 @@ import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.message.PythonRepr;
 import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.ResultStore;
+import io.celeriac.result.TaskResult;
 import io.celeriac.task.RetryRequested;
 import io.celeriac.task.TaskContext;
 import io.celeriac.task.TaskDefinition;
@@ -209,13 +211,21 @@ public class TaskRunner {
             if (Continuations.any(message)) {
                 // What follows is sent from this thread, after the outcome is stored and before the ack: a crash in
                 // between leaves a redelivery that resumes it from the stored outcome (Worker).
-                return CompletableFuture.completedFuture(writes.now("the outcome of " + execution, () -> {
-                    if (tracked) {
-                        results.succeeded(message.id(), task.name(), outcome.value(), startedAt);
-                    } else {
+                AtomicReference<TaskResult> refused = new AtomicReference<>();
+                Settle stored = writes.now("the outcome of " + execution, () -> {
+                    if (!tracked) {
                         results.forget(message.id());
+                    } else if (!results.succeeded(message.id(), task.name(), outcome.value(), startedAt)) {
+                        // Already final (revoked while it ran): what follows goes by the stored outcome.
+                        refused.set(results.get(message.id()).filter(TaskResult::ready).orElse(null));
                     }
-                    continuations.succeeded(message, outcome.value());
+                });
+                return CompletableFuture.completedFuture(then(stored, message, execution, () -> {
+                    if (refused.get() != null) {
+                        continuations.resume(message, refused.get());
+                    } else {
+                        continuations.succeeded(message, outcome.value());
+                    }
                 }));
             }
             Duration timeout = config.worker().writeTimeout();
@@ -235,10 +245,8 @@ public class TaskRunner {
         String what = "the failure of " + execution;
         if (revokedQuietly(id)) {
             LOG.infof("task %s was revoked while running (%d ms)", execution, runtime.toMillis());
-            return writes.now(what, () -> {
-                results.forget(id);
-                continuations.revoked(message, "revoked");
-            });
+            return then(writes.now(what, () -> results.forget(id)), message, execution,
+                    () -> continuations.revoked(message, "revoked"));
         }
         if (error instanceof TaskArgumentException) {
             LOG.warnf("task %s cannot run: %s", execution, error.getMessage());
@@ -281,14 +289,24 @@ public class TaskRunner {
         LOG.warnf("task %s failed after %d ms: %s", execution, runtime.toMillis(), cause);
         Throwable reason = cause;
         boolean stored = tracked || config.taskStoreErrorsEvenIfIgnored();
-        return writes.now(what, () -> {
+        return then(writes.now(what, () -> {
             if (stored) {
                 results.failed(id, name, reason, startedAt);
             } else {
                 results.forget(id);
             }
-            continuations.failed(message, reason);
-        });
+        }), message, execution, () -> continuations.failed(message, reason));
+    }
+
+    /**
+     * What follows a task in its workflow, sent once its outcome is stored, as a write of its own: tried until it
+     * lands without storing the outcome again.
+     */
+    private Settle then(Settle stored, TaskMessage message, Execution execution, Runnable followUps) {
+        if (stored != Settle.ACK || !Continuations.any(message)) {
+            return stored;
+        }
+        return writes.now("what follows " + execution, followUps);
     }
 
     /**
@@ -306,11 +324,15 @@ public class TaskRunner {
     /** FAILURE and a dead letter, both written before the message is acked. */
     private Settle deadLettered(TaskMessage message, Throwable error, String startedAt, String reason) {
         var letter = deadLetters.letter(message.id(), message.task(), reason, codec.store(message));
-        return writes.now("the dead letter of " + message.task() + "[" + message.id() + "]", () -> {
+        Settle stored = writes.now("the dead letter of " + message.task() + "[" + message.id() + "]", () -> {
             results.failed(message.id(), message.task(), error, startedAt);
             deadLetters.add(letter);
-            continuations.failed(message, error);
         });
+        if (stored != Settle.ACK || !Continuations.any(message)) {
+            return stored;
+        }
+        return writes.now("what follows " + message.task() + "[" + message.id() + "]",
+                () -> continuations.failed(message, error));
     }
 
     /** Runs the attempt within its limits; null when it could not start here and must go back to the broker. */

@@ -47,6 +47,20 @@ public class CanvasTasks {
         return millis;
     }
 
+    /** Sleeps through interrupts (a revocation) and returns as if nothing happened. */
+    @Task(name = "canvas_stubborn", result = Task.Result.KEEP)
+    public long stubborn(long millis) {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            try {
+                Thread.sleep(Math.max(1, end - System.currentTimeMillis()));
+            } catch (InterruptedException ignored) {
+                // carries on
+            }
+        }
+        return millis;
+    }
+
     /** A chord body that counts its runs under {@code key}. */
     @Task(name = "canvas_body", result = Task.Result.KEEP)
     public long body(List<Long> values, String key) {

@@ -290,16 +290,74 @@ class CanvasTest {
     }
 
     @Test
-    void aCountdownOnAChainedTaskDelaysItAndExpiryRevokesIt() {
-        AsyncResult<Object> delayed = canvas.apply(chain(of("add", 1, 1),
-                of("add", 1).countdown(Duration.ofMillis(1500))));
+    void aTaskRevokedWhileItRanStopsItsChainEvenIfItReturns() {
+        String running = key();
+        String key = key();
+        AsyncResult<Object> last = canvas.apply(chain(of("canvas_stubborn", 800).withId(running),
+                of("canvas_collect", key)));
+        await().atMost(WAIT).until(() -> "STARTED".equals(tasks.result(running).state()));
+        tasks.result(running).revoke();
+        TaskFailedException e = assertThrows(TaskFailedException.class, () -> last.get(WAIT));
+        assertEquals("REVOKED", e.state(), "what follows goes by the stored outcome, not by what the task returned");
+        await().during(Duration.ofMillis(500)).until(() -> probe.runs(key) == 0);
+    }
+
+    @Test
+    void aCountdownOnAChainedTaskCountsFromWhenItIsSentAndExpiryRevokesIt() {
+        long start = System.nanoTime();
+        AsyncResult<Object> delayed = canvas.apply(chain(of("canvas_sleep", 1200),
+                immutable("add", 1, 2).countdown(Duration.ofMillis(1000))));
         assertEquals(3, delayed.get(WAIT));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(tookMs >= 2200, "the countdown starts when its parent is done: ran after " + tookMs + " ms");
         String key = key();
         AsyncResult<Object> expired = canvas.apply(chain(of("canvas_sleep", 600),
                 immutable("canvas_collect", "x", key).expires(java.time.Instant.now().plusMillis(100))));
         TaskFailedException e = assertThrows(TaskFailedException.class, () -> expired.get(WAIT));
         assertEquals("REVOKED", e.state());
         assertEquals(0, probe.runs(key));
+    }
+
+    @Test
+    void aNestedGroupIsUnrolledIntoItsMembers() {
+        GroupResult sent = canvas.applyGroup(group(group(of("add", 1, 1), of("add", 2, 2)), of("add", 3, 3)));
+        assertEquals(List.of(2, 4, 6), sent.get(WAIT));
+    }
+
+    @Test
+    void aChainsLinkErrorReachesWhicheverTaskFails() {
+        String errors = key();
+        AsyncResult<Object> last = canvas.apply(chain(of("add", 1, 1), immutable("canvas_fail", "second"),
+                of("add", 1)).linkError(of("canvas_collect", errors)));
+        assertThrows(TaskFailedException.class, () -> last.get(WAIT));
+        await().atMost(WAIT).until(() -> probe.runs(errors) >= 1);
+        assertEquals(last.parent().orElseThrow().id(), probe.received(errors).get(0).asText());
+    }
+
+    @Test
+    void aCallbackSentAgainByARedeliveryRunsOnce() throws Exception {
+        String id = key();
+        String key = key();
+        results.succeeded(id, "add", JsonNodeFactory.instance.numberNode(7), null);
+        // Celery's link signatures carry no id: a redelivered message must still send the same callback.
+        String callback = "{\"task\": \"canvas_collect\", \"args\": [\"" + key + "\"], \"kwargs\": {}, "
+                + "\"options\": {}, \"subtask_type\": null, \"immutable\": false}";
+        String message = "{\"id\": \"" + id + "\", \"task\": \"add\", \"args\": [3, 4], \"embed\": "
+                + "{\"callbacks\": [" + callback + "], \"errbacks\": null, \"chain\": null, \"chord\": null}}";
+        RawMessages.publish(brokerPort, message);
+        await().atMost(WAIT).until(() -> probe.runs(key) == 1);
+        RawMessages.publish(brokerPort, message);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> probe.runs(key) == 1);
+    }
+
+    @Test
+    void aChordsGroupIsNotSavedWhereAPythonWorkerWouldJoinIt() {
+        String group = key();
+        AsyncResult<Object> body = canvas.apply(chord(group(of("add", 1, 1), of("add", 2, 2)).withId(group),
+                of("xsum")));
+        assertEquals(6, body.get(WAIT));
+        assertFalse(redis.key().exists("celery-taskset-meta-" + group));
+        assertEquals(2, tasks.group(group).orElseThrow().completed(), "its progress is still known");
     }
 
     @Test

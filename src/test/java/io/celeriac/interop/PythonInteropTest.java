@@ -186,6 +186,19 @@ class PythonInteropTest {
     }
 
     @Test
+    void aPythonChainThatFailsBeforeItsChordFailsTheChordsBodyWithThatError() {
+        // Python freezes the chord's members without a group id: the chord never started, so nothing is counted.
+        JsonNode chained = canvas("chain(s('interop_fail', 'first link'), group(s('add', 1), s('add', 2)), "
+                + "s('xsum'))");
+        assertEquals("IllegalArgumentException", chained.path("exc_type").asText(), chained.toString());
+        assertEquals("first link", chained.path("message").asText(), chained.toString());
+        // Python raises the first failure among the parents; the body's own record holds the same error.
+        TaskFailedException body = org.junit.jupiter.api.Assertions.assertThrows(TaskFailedException.class,
+                () -> tasks.result(chained.path("id").asText()).get(Duration.ofSeconds(5)));
+        assertEquals("IllegalArgumentException", body.excType(), body.getMessage());
+    }
+
+    @Test
     void aChainFromPythonCrossesFromJavaToPythonAndBack() {
         JsonNode chained = canvas("chain(s('add', 2, 2), s('py.mul', 10), s('add', 1))");
         assertEquals(41, chained.path("result").asInt(), chained.toString());
