@@ -12,6 +12,8 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.celeriac.canvas.Canvas;
+import io.celeriac.canvas.Signature;
 import io.celeriac.client.AsyncResult;
 import io.celeriac.client.SendOptions;
 import io.celeriac.client.SendErrorMapping;
@@ -27,6 +29,9 @@ class SizeLimitsTest {
     @Inject
     TaskClient tasks;
 
+    @Inject
+    Canvas canvas;
+
     @Test
     void argumentsOverTheLimitFailTheSendAndNothingIsRecordedOrQueued() {
         String id = "too-large-" + System.nanoTime();
@@ -36,6 +41,15 @@ class SizeLimitsTest {
         assertEquals("PENDING", tasks.result(id).state(), "no record: nothing was sent");
         assertTrue(tasks.result(id).snapshot().isEmpty());
         assertEquals(413, new SendErrorMapping().tooLarge(e).getStatus());
+    }
+
+    @Test
+    void aChordBodyWhoseResultsWouldPassTheLimitFailsInsteadOfLooping() {
+        // Each member's result is under the limit; the body would get all three.
+        AsyncResult<Object> body = canvas.apply(Signature.chord(List.of(Signature.of("big_text", 400_000),
+                Signature.of("big_text", 400_000), Signature.of("big_text", 400_000)), Signature.of("xsum")));
+        TaskFailedException e = assertThrows(TaskFailedException.class, () -> body.get(Duration.ofSeconds(15)));
+        assertTrue(e.getMessage().contains("celeriac.task-max-args-size"), e.getMessage());
     }
 
     @Test
