@@ -193,6 +193,23 @@ class CanvasTest {
     }
 
     @Test
+    void aChordWithAMemberOutOfRetriesOrExpiredFailsItsBody() {
+        String key = key();
+        AsyncResult<Object> retried = canvas.apply(chord(List.of(of("add", 1, 1), of("canvas_flaky", 1, key, 10)),
+                of("xsum")));
+        TaskFailedException outOfRetries = assertThrows(TaskFailedException.class, () -> retried.get(WAIT));
+        assertEquals("ChordError", outOfRetries.excType());
+        assertTrue(outOfRetries.getMessage().contains("IOException"), outOfRetries.getMessage());
+        assertEquals(4, probe.runs(key), "the first run and three retries");
+
+        AsyncResult<Object> expired = canvas.apply(chord(List.of(of("add", 1, 1),
+                of("add", 2, 2).expires(java.time.Instant.now().minusSeconds(1))), of("xsum")));
+        TaskFailedException revoked = assertThrows(TaskFailedException.class, () -> expired.get(WAIT));
+        assertEquals("ChordError", revoked.excType());
+        assertTrue(revoked.getMessage().contains("expired at"), revoked.getMessage());
+    }
+
+    @Test
     void aChordWithAnEmptyHeaderRunsItsBodyWithNoResults() {
         assertEquals(0, canvas.apply(chord(List.of(), of("xsum"))).get(WAIT));
     }
