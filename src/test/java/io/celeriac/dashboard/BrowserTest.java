@@ -135,9 +135,10 @@ class BrowserTest {
         assertTrue(Integer.parseInt(members.getAttribute("data-size")) >= 2, members.getText());
         assertTrue(members.getText().matches("members (\\d+)/\\1 done"), members.getText());
         assertTrue(bundle.getText().contains("all-users-"), bundle.getText());
-        within(10).until(d -> d.findElement(By.id("groups")).getText().contains("chord "));
-        assertTrue(browser.findElement(By.id("groups")).getText().contains("bundle_user_archives SUCCESS"),
-                browser.findElement(By.id("groups")).getText());
+        // Other tests' groups may be listed too: this chord is the newest, with its body done.
+        within(15).until(d -> d.findElement(By.id("groups")).getText().lines().findFirst()
+                .filter(line -> line.startsWith("chord ") && line.endsWith("bundle_user_archives SUCCESS"))
+                .isPresent());
         screenshot("5-workflow");
     }
 
