@@ -70,6 +70,19 @@ abstract class ApiAndWorkerContract {
     }
 
     @Test
+    void productionsSchemaComesFromTheMigrationsNotFromHibernate() throws Exception {
+        try (var db = java.sql.DriverManager.getConnection(database.get("quarkus.datasource.jdbc.url"),
+                database.get("quarkus.datasource.username"), database.get("quarkus.datasource.password"));
+                var sql = db.createStatement();
+                var applied = sql.executeQuery("select version, success from flyway_schema_history "
+                        + "where version is not null order by installed_rank")) {
+            assertTrue(applied.next(), "Flyway applied the migrations");
+            assertEquals("1", applied.getString("version"));
+            assertTrue(applied.getBoolean("success"));
+        }
+    }
+
+    @Test
     void anApiAndASeparateWorkerRunTheSeedFlowAndQueuedTasksWaitForAWorker() throws Exception {
         List<String> arrivedWhileDraining = new ArrayList<>();
         try (AppProcess worker = startWorker()) {
