@@ -2,6 +2,7 @@ package io.celeriac.control;
 
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -10,9 +11,13 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import io.celeriac.result.ResultStore;
+import io.celeriac.security.OperatorRoles;
 import io.celeriac.result.TaskResult;
 
-/** {@code POST /tasks/{id}/revoke}: a revoked task does not start; a running one is interrupted. */
+/**
+ * {@code POST /tasks/{id}/revoke}: a revoked task does not start; a running one is interrupted. Operators with
+ * {@link OperatorRoles#ADMIN} only: anyone else holding an id could stop someone's task.
+ */
 @Path("/tasks/{id}/revoke")
 @Produces(MediaType.APPLICATION_JSON)
 public class TaskControlResource {
@@ -26,6 +31,7 @@ public class TaskControlResource {
     }
 
     @POST
+    @RolesAllowed(OperatorRoles.ADMIN)
     public Response revoke(@PathParam("id") String id) {
         TaskResult current = results.get(id).orElse(null);
         if (current == null) {

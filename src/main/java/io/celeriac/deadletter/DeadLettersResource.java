@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -21,6 +22,7 @@ import io.celeriac.message.MalformedMessageException;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.result.ResultStore;
+import io.celeriac.security.OperatorRoles;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskRegistry;
 
@@ -72,6 +74,7 @@ public class DeadLettersResource {
      */
     @POST
     @Path("/{id}/requeue")
+    @RolesAllowed(OperatorRoles.ADMIN)
     public Response requeue(@PathParam("id") String id) {
         DeadLetter peek = deadLetters.get(id).orElse(null);
         if (peek == null) {
@@ -116,6 +119,7 @@ public class DeadLettersResource {
 
     @DELETE
     @Path("/{id}")
+    @RolesAllowed(OperatorRoles.ADMIN)
     public Response delete(@PathParam("id") String id) {
         return deadLetters.remove(id) ? Response.noContent().build() : notFound(id);
     }

@@ -34,6 +34,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import io.celeriac.client.SendOptions;
+import io.celeriac.testing.Operators;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.celeriac.client.TaskClient;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -286,7 +287,7 @@ class DashboardTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> !given().get("/dashboard").jsonPath()
                 .getList("workers").isEmpty());
         // Still waiting, so still revocable: it will not run later.
-        given().post("/tasks/{id}/revoke", waiting).then().statusCode(200);
+        Operators.asAdmin().post("/tasks/{id}/revoke", waiting).then().statusCode(200);
     }
 
     @Test

@@ -70,6 +70,14 @@ abstract class ApiAndWorkerContract {
     }
 
     @Test
+    void productionStartsWithTheOperatorSurfaceOffAndSaysWhy() {
+        given().auth().preemptive().basic("admin", "admin").post("/tasks/{id}/revoke", "any-task").then()
+                .statusCode(401).body("error", org.hamcrest.Matchers.containsString("no operator users are "
+                        + "configured"));
+        given().formParams(Map.of("a", 1, "b", 1)).post("/tasks/add").then().statusCode(200);
+    }
+
+    @Test
     void productionsSchemaComesFromTheMigrationsNotFromHibernate() throws Exception {
         try (var db = java.sql.DriverManager.getConnection(database.get("quarkus.datasource.jdbc.url"),
                 database.get("quarkus.datasource.username"), database.get("quarkus.datasource.password"));

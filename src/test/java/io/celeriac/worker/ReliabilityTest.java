@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 
 import io.celeriac.client.DelayedQueue;
+import io.celeriac.testing.Operators;
 import io.celeriac.client.SendOptions;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
@@ -99,7 +100,7 @@ class ReliabilityTest {
                 .body("reason", containsString("out of retries (2)"))
                 .body("task", org.hamcrest.Matchers.equalTo("flaky"));
 
-        given().post("/dead-letters/{id}/requeue", letter).then().statusCode(200);
+        Operators.asAdmin().post("/dead-letters/{id}/requeue", letter).then().statusCode(200);
         assertEquals(4, awaitState(id, "SUCCESS", Duration.ofSeconds(10)).getInt("value"));
         given().get("/dead-letters/{id}", letter).then().statusCode(404);
     }
@@ -140,11 +141,11 @@ class ReliabilityTest {
     void aRevokedTaskNeverStarts() {
         String key = key();
         String id = tasks.send("record", List.of(key), Map.of(), SendOptions.none().countdown(Duration.ofSeconds(1))).id();
-        given().post("/tasks/{id}/revoke", id).then().statusCode(200);
+        Operators.asAdmin().post("/tasks/{id}/revoke", id).then().statusCode(200);
         assertEquals("REVOKED", result(id).getString("state"));
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> probe.attempts(key) == 0);
         assertEquals("REVOKED", result(id).getString("state"));
-        given().post("/tasks/{id}/revoke", "no-such-task").then().statusCode(404);
+        Operators.asAdmin().post("/tasks/{id}/revoke", "no-such-task").then().statusCode(404);
     }
 
     @Test
@@ -152,7 +153,7 @@ class ReliabilityTest {
         String key = key();
         String id = tasks.delay("sleeper", key, 20_000).id();
         awaitState(id, "STARTED", Duration.ofSeconds(5));
-        given().post("/tasks/{id}/revoke", id).then().statusCode(200);
+        Operators.asAdmin().post("/tasks/{id}/revoke", id).then().statusCode(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> probe.events().contains(key + ":interrupted:soft=false"));
         assertEquals("REVOKED", result(id).getString("state"));
     }
@@ -285,8 +286,8 @@ class ReliabilityTest {
                 .getString("dead_letters.find { it.task_id == '" + id + "' }.id"), l -> l != null);
         var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
-            var a = pool.submit(() -> given().post("/dead-letters/{id}/requeue", letter).statusCode());
-            var b = pool.submit(() -> given().post("/dead-letters/{id}/requeue", letter).statusCode());
+            var a = pool.submit(() -> Operators.asAdmin().post("/dead-letters/{id}/requeue", letter).statusCode());
+            var b = pool.submit(() -> Operators.asAdmin().post("/dead-letters/{id}/requeue", letter).statusCode());
             List<Integer> codes = new java.util.ArrayList<>(List.of(a.get(), b.get()));
             java.util.Collections.sort(codes);
             assertEquals(List.of(200, 404), codes, "one requeue wins, the other finds no letter");

@@ -1,0 +1,57 @@
+package io.celeriac.security;
+
+import java.util.Map;
+
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+/**
+ * Why an operator request was refused, in the body as every other error of the API: not signed in (401, with the
+ * Basic challenge), signed in without the role (403), or no operator users configured at all, which production
+ * starts with (401 saying so: the operator surface is off, and tasks still run).
+ */
+public class AccessErrorMapping {
+
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e) {
+        return challenge();
+    }
+
+    /** Credentials that do not sign anyone in (authentication is lazy, so this reaches the REST layer). */
+    @ServerExceptionMapper
+    public Response failed(AuthenticationFailedException e) {
+        return challenge();
+    }
+
+    private static Response challenge() {
+        String error = usersConfigured()
+                ? "sign in as an operator (role " + OperatorRoles.ADMIN + " or " + OperatorRoles.VIEWER + ")"
+                : "the operator surface is off: no operator users are configured (quarkus.security.users.embedded.*"
+                        + " or OIDC; see the README's Security section)";
+        return Response.status(401).header("WWW-Authenticate", "Basic realm=\"Celeriac\"")
+                .entity(Map.of("error", error)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return Response.status(403).entity(Map.of("error", "this needs the role " + OperatorRoles.ADMIN)).build();
+    }
+
+    /** Any operator user in the embedded realm, or an OIDC server to sign in with. */
+    private static boolean usersConfigured() {
+        var config = ConfigProvider.getConfig();
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith("quarkus.security.users.embedded.users.")
+                    && !config.getOptionalValue(name, String.class).orElse("").isBlank()) {
+                return true;
+            }
+        }
+        return config.getOptionalValue("quarkus.oidc.auth-server-url", String.class).isPresent();
+    }
+}

@@ -1,0 +1,51 @@
+package io.celeriac.security;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.celeriac.testing.Operators;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** What changes the queue needs a signed-in celeriac-admin; the seed's surface needs no sign-in. */
+@QuarkusTest
+class OperatorAccessTest {
+
+    @Test
+    void revokingATaskNeedsAnAdmin() {
+        String id = given().formParams(Map.of("a", 1, "b", 2)).post("/tasks/add").then().statusCode(200).extract()
+                .path("result_id");
+        given().post("/tasks/{id}/revoke", id).then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Basic")).body("error", containsString("sign in"));
+        Operators.asViewer().post("/tasks/{id}/revoke", id).then().statusCode(403)
+                .body("error", containsString("celeriac-admin"));
+        given().auth().preemptive().basic(Operators.ADMIN, "wrong").post("/tasks/{id}/revoke", id).then()
+                .statusCode(401).body("error", containsString("sign in"));
+        Operators.asAdmin().post("/tasks/{id}/revoke", "no-such-task").then().statusCode(404);
+    }
+
+    @Test
+    void requeueingOrDeletingADeadLetterNeedsAnAdmin() {
+        given().post("/dead-letters/{id}/requeue", "some-letter").then().statusCode(401);
+        given().delete("/dead-letters/{id}", "some-letter").then().statusCode(401);
+        Operators.asViewer().post("/dead-letters/{id}/requeue", "some-letter").then().statusCode(403);
+        Operators.asViewer().delete("/dead-letters/{id}", "some-letter").then().statusCode(403);
+        Operators.asAdmin().post("/dead-letters/{id}/requeue", "some-letter").then().statusCode(404);
+        Operators.asAdmin().delete("/dead-letters/{id}", "some-letter").then().statusCode(404);
+    }
+
+    @Test
+    void theSeedsSurfaceNeedsNoSignIn() {
+        String id = given().formParams(Map.of("a", 2, "b", 3)).post("/tasks/add").then().statusCode(200).extract()
+                .path("result_id");
+        given().get("/tasks/result/{id}", id).then().statusCode(200);
+        given().post("/tasks/block").then().statusCode(200);
+        given().formParam("total", 1).post("/tasks/process").then().statusCode(200);
+        given().post("/users/{id}/archive", 1).then().statusCode(200);
+        given().get("/users").then().statusCode(200);
+        given().get("/").then().statusCode(200);
+    }
+}
