@@ -23,6 +23,7 @@ import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.result.ResultStore;
 import io.celeriac.security.OperatorRoles;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskRegistry;
 
@@ -36,9 +37,11 @@ public class DeadLettersResource {
     private final TaskClient client;
     private final TaskRegistry registry;
     private final ResultStore results;
+    private final SecurityIdentity identity;
 
     public DeadLettersResource(DeadLetters deadLetters, TaskMessageCodec codec, TaskClient client,
-            TaskRegistry registry, ResultStore results) {
+            TaskRegistry registry, ResultStore results, SecurityIdentity identity) {
+        this.identity = identity;
         this.deadLetters = deadLetters;
         this.codec = codec;
         this.client = client;
@@ -58,14 +61,29 @@ public class DeadLettersResource {
             return Response.status(400).entity(Map.of("error", "'limit' must be a whole number from 1 to 10000",
                     "field", "limit")).build();
         }
-        List<DeadLetter> letters = deadLetters.list(n);
+        // Without the messages: their arguments are the tasks' data, shown for one letter to an admin only.
+        List<Map<String, Object>> letters = deadLetters.list(n).stream().map(DeadLettersResource::redacted).toList();
         return Response.ok(Map.of("count", deadLetters.count(), "dead_letters", letters)).build();
     }
 
+    /** One letter; its message (with the task's arguments) only for a signed-in {@code celeriac-admin}. */
     @GET
     @Path("/{id}")
     public Response get(@PathParam("id") String id) {
-        return deadLetters.get(id).map(l -> Response.ok(l).build()).orElseGet(() -> notFound(id));
+        return deadLetters.get(id).map(l -> Response.ok(identity.hasRole(OperatorRoles.ADMIN) ? l : redacted(l))
+                .build()).orElseGet(() -> notFound(id));
+    }
+
+    private static Map<String, Object> redacted(DeadLetter letter) {
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("id", letter.id());
+        view.put("task_id", letter.taskId());
+        view.put("task", letter.task());
+        view.put("reason", letter.reason());
+        view.put("dead_at", letter.deadAt());
+        view.put("body_redacted", "the message holds the task's arguments: shown for one letter to "
+                + OperatorRoles.ADMIN);
+        return view;
     }
 
     /**

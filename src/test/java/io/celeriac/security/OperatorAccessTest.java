@@ -8,11 +8,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.celeriac.testing.Operators;
+import io.celeriac.testing.RawMessages;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** What changes the queue needs a signed-in celeriac-admin; the seed's surface needs no sign-in. */
 @QuarkusTest
 class OperatorAccessTest {
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "celeriac.broker.port")
+    int brokerPort;
 
     @Test
     void revokingATaskNeedsAnAdmin() {
@@ -35,6 +39,24 @@ class OperatorAccessTest {
         Operators.asViewer().delete("/dead-letters/{id}", "some-letter").then().statusCode(403);
         Operators.asAdmin().post("/dead-letters/{id}/requeue", "some-letter").then().statusCode(404);
         Operators.asAdmin().delete("/dead-letters/{id}", "some-letter").then().statusCode(404);
+    }
+
+    @Test
+    void deadLettersShowTheirMessagesToAnAdminOnly() throws Exception {
+        String id = java.util.UUID.randomUUID().toString();
+        RawMessages.publish(brokerPort, "{\"id\": \"" + id + "\", \"task\": \"no_such_task_anywhere\", "
+                + "\"args\": [\"secret-argument\"]}");
+        String letter = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
+                () -> given().get("/dead-letters").jsonPath().getString("dead_letters.find { it.task_id == '" + id
+                        + "' }.id"), l -> l != null);
+        given().get("/dead-letters").then().body(org.hamcrest.Matchers.not(containsString("secret-argument")));
+        given().get("/dead-letters/{id}", letter).then().statusCode(200)
+                .body(org.hamcrest.Matchers.not(containsString("secret-argument")))
+                .body("body_redacted", containsString("celeriac-admin"));
+        Operators.asViewer().get("/dead-letters/{id}", letter).then().statusCode(200)
+                .body(org.hamcrest.Matchers.not(containsString("secret-argument")));
+        Operators.asAdmin().get("/dead-letters/{id}", letter).then().statusCode(200)
+                .body("body", containsString("secret-argument"));
     }
 
     @Test
