@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.result.GroupStore;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -28,8 +29,6 @@ import io.vertx.mutiny.redis.client.Response;
  */
 @ApplicationScoped
 public class Chords {
-
-    static final String PREFIX = "celery-taskset-meta-";
 
     private static final LuaScript SIZE = new LuaScript("""
             redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
@@ -85,7 +84,7 @@ public class Chords {
 
     /** Written before any member is sent: without it, no member can tell it is the last. */
     void size(String groupId, int size) {
-        SIZE.run(redis, List.of(PREFIX + groupId + ".s"), Integer.toString(size), ttl());
+        SIZE.run(redis, List.of(GroupStore.key(groupId) + ".s"), Integer.toString(size), ttl());
     }
 
     /**
@@ -123,7 +122,7 @@ public class Chords {
     }
 
     private static List<String> keys(String groupId) {
-        String base = PREFIX + groupId;
+        String base = GroupStore.key(groupId);
         return List.of(base + ".j", base + ".t", base + ".s", base + ".claim", base + ".ids");
     }
 

@@ -116,7 +116,7 @@ public class Publisher {
      */
     public void checkRoutable(TaskMessage task) {
         if (!amqp091 && !queueOf(task).equals(config.broker().queue())) {
-            throw new TaskNotRoutableException(task.id(), "task '" + task.task() + "' [" + task.id() + "] not sent: over "
+            throw new TaskNotRoutableException(task.id(), what(task) + "not sent: over "
                     + "AMQP 1.0 tasks go to the queue '" + config.broker().queue() + "' only, not to '" + queueOf(task)
                     + "'; route them with the smallrye-rabbitmq connector");
         }

@@ -142,8 +142,12 @@ public class ResultStore {
 
     /** Records a sent task: PENDING when its result is kept, IGNORED when not, so its id is known either way. */
     public void sent(String taskId, String name, boolean ignoreResult) {
-        write(new TaskResult(ignoreResult ? TaskState.IGNORED : TaskState.PENDING, null, null, null, null, taskId,
-                name, null), false);
+        write(sentRecord(taskId, name, ignoreResult), false);
+    }
+
+    private static TaskResult sentRecord(String taskId, String name, boolean ignoreResult) {
+        return new TaskResult(ignoreResult ? TaskState.IGNORED : TaskState.PENDING, null, null, null, null, taskId,
+                name, null);
     }
 
     /** A task about to be sent, for {@link #sentAll}. */
@@ -160,8 +164,7 @@ public class ResultStore {
         for (int from = 0; from < tasks.size(); from += WRITE_WINDOW) {
             List<Uni<Response>> writes = new ArrayList<>(WRITE_WINDOW);
             for (Sent task : tasks.subList(from, Math.min(tasks.size(), from + WRITE_WINDOW))) {
-                TaskResult record = new TaskResult(task.ignoreResult() ? TaskState.IGNORED : TaskState.PENDING, null,
-                        null, null, null, task.taskId(), task.name(), null);
+                TaskResult record = sentRecord(task.taskId(), task.name(), task.ignoreResult());
                 writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), writeArgs(record, false)));
             }
             Uni.join().all(writes).andFailFast().await()

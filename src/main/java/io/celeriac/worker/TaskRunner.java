@@ -220,7 +220,7 @@ public class TaskRunner {
                         refused.set(results.get(message.id()).filter(TaskResult::ready).orElse(null));
                     }
                 });
-                return CompletableFuture.completedFuture(then(stored, message, execution, () -> {
+                return CompletableFuture.completedFuture(then(stored, message, () -> {
                     if (refused.get() != null) {
                         continuations.resume(message, refused.get());
                     } else {
@@ -245,7 +245,7 @@ public class TaskRunner {
         String what = "the failure of " + execution;
         if (revokedQuietly(id)) {
             LOG.infof("task %s was revoked while running (%d ms)", execution, runtime.toMillis());
-            return then(writes.now(what, () -> results.forget(id)), message, execution,
+            return then(writes.now(what, () -> results.forget(id)), message,
                     () -> continuations.revoked(message, "revoked"));
         }
         if (error instanceof TaskArgumentException) {
@@ -295,18 +295,18 @@ public class TaskRunner {
             } else {
                 results.forget(id);
             }
-        }), message, execution, () -> continuations.failed(message, reason));
+        }), message, () -> continuations.failed(message, reason));
     }
 
     /**
      * What follows a task in its workflow, sent once its outcome is stored, as a write of its own: tried until it
      * lands without storing the outcome again.
      */
-    private Settle then(Settle stored, TaskMessage message, Execution execution, Runnable followUps) {
+    private Settle then(Settle stored, TaskMessage message, Runnable followUps) {
         if (stored != Settle.ACK || !Continuations.any(message)) {
             return stored;
         }
-        return writes.now("what follows " + execution, followUps);
+        return writes.now("what follows " + message.task() + "[" + message.id() + "]", followUps);
     }
 
     /**
@@ -328,11 +328,7 @@ public class TaskRunner {
             results.failed(message.id(), message.task(), error, startedAt);
             deadLetters.add(letter);
         });
-        if (stored != Settle.ACK || !Continuations.any(message)) {
-            return stored;
-        }
-        return writes.now("what follows " + message.task() + "[" + message.id() + "]",
-                () -> continuations.failed(message, error));
+        return then(stored, message, () -> continuations.failed(message, error));
     }
 
     /** Runs the attempt within its limits; null when it could not start here and must go back to the broker. */
