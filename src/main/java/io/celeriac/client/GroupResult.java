@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import io.celeriac.result.GroupProgress;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskResult;
 
@@ -44,22 +45,27 @@ public final class GroupResult {
         return store.getAll(results.stream().map(AsyncResult::id).toList());
     }
 
+    /** Members done so far, read once: those that succeeded and those that ended otherwise. */
+    public GroupProgress progress() {
+        return GroupProgress.of(snapshots());
+    }
+
     /** Celery's {@code completed_count}: members that succeeded. */
     public int completed() {
-        return (int) snapshots().stream().filter(r -> r.map(TaskResult::successful).orElse(false)).count();
+        return progress().succeeded();
     }
 
     public boolean ready() {
-        return snapshots().stream().allMatch(r -> r.map(TaskResult::ready).orElse(false));
+        return progress().ready();
     }
 
     public boolean successful() {
-        return snapshots().stream().allMatch(r -> r.map(TaskResult::successful).orElse(false));
+        return progress().succeeded() == results.size();
     }
 
     /** Any member ended FAILURE or REVOKED. */
     public boolean failed() {
-        return snapshots().stream().anyMatch(r -> r.map(t -> t.ready() && !t.successful()).orElse(false));
+        return progress().failed() > 0;
     }
 
     /**

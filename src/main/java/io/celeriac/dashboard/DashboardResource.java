@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.celeriac.client.DelayedQueue;
 import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.metrics.TaskMetrics;
+import io.celeriac.result.GroupProgress;
 import io.celeriac.result.GroupStore;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskResult;
@@ -96,27 +97,28 @@ public class DashboardResource {
     /** The newest groups and chords with their progress: members done (succeeded, failed) of all. */
     private List<Map<String, Object>> groups() {
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (GroupStore.Saved group : groupStore.recent(GROUPS_SHOWN)) {
-            List<String> ids = new ArrayList<>(group.members());
+        List<GroupStore.Saved> groups = groupStore.recent(GROUPS_SHOWN);
+        // Every member and body of every group shown, in one round trip: each group's records, then its body's.
+        List<String> ids = new ArrayList<>();
+        for (GroupStore.Saved group : groups) {
+            ids.addAll(group.members());
             if (group.chordBody() != null) {
                 ids.add(group.chordBody());
             }
-            List<Optional<TaskResult>> records = results.getAll(ids);
-            int succeeded = 0;
-            int failed = 0;
-            for (Optional<TaskResult> record : records.subList(0, group.members().size())) {
-                if (record.map(TaskResult::successful).orElse(false)) {
-                    succeeded++;
-                } else if (record.map(TaskResult::ready).orElse(false)) {
-                    failed++;
-                }
-            }
+        }
+        List<Optional<TaskResult>> all = results.getAll(ids);
+        int next = 0;
+        for (GroupStore.Saved group : groups) {
+            int count = group.members().size() + (group.chordBody() != null ? 1 : 0);
+            List<Optional<TaskResult>> records = all.subList(next, next + count);
+            next += count;
+            GroupProgress progress = GroupProgress.of(records.subList(0, group.members().size()));
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("id", group.id());
             row.put("kind", group.chordBody() != null ? "chord" : "group");
-            row.put("size", group.members().size());
-            row.put("succeeded", succeeded);
-            row.put("failed", failed);
+            row.put("size", progress.size());
+            row.put("succeeded", progress.succeeded());
+            row.put("failed", progress.failed());
             if (group.chordBody() != null) {
                 Optional<TaskResult> body = records.get(records.size() - 1);
                 row.put("body", Map.of("id", group.chordBody(), "name", body.map(TaskResult::name).orElse(""),

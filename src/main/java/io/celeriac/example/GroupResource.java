@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.Response;
 
 import io.celeriac.client.GroupResult;
 import io.celeriac.client.TaskClient;
+import io.celeriac.result.GroupProgress;
 import io.celeriac.result.TaskResult;
 
 /** A group's progress, for a workflow's page: its size, how many members are done, and their results in order. */
@@ -37,24 +38,18 @@ public class GroupResource {
     }
 
     private static Map<String, Object> view(GroupResult group) {
-        int completed = 0;
-        int failed = 0;
+        List<Optional<TaskResult>> members = group.snapshots();
+        GroupProgress progress = GroupProgress.of(members);
         List<Object> results = new ArrayList<>();
-        for (Optional<TaskResult> snapshot : group.snapshots()) {
-            TaskResult record = snapshot.orElse(null);
-            if (record != null && record.successful()) {
-                completed++;
-            } else if (record != null && record.ready()) {
-                failed++;
-            }
-            results.add(record != null && record.ready() ? record.result() : null);
+        for (Optional<TaskResult> member : members) {
+            results.add(member.filter(TaskResult::ready).map(TaskResult::result).orElse(null));
         }
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", group.id());
         view.put("size", group.size());
-        view.put("completed", completed);
-        view.put("failed", failed);
-        view.put("ready", completed + failed == group.size());
+        view.put("completed", progress.succeeded());
+        view.put("failed", progress.failed());
+        view.put("ready", progress.ready());
         view.put("results", results);
         return view;
     }
