@@ -6,13 +6,3 @@ create table app_user (
     name varchar(255) not null,
     primary key (id)
 );
-
-create sequence chaos_run_SEQ start with 1 increment by 50;
-create table chaos_run (
-    id bigint not null,
-    run varchar(255) not null,
-    seq integer not null,
-    worker varchar(255),
-    primary key (id)
-);
-create index chaos_run_run_seq on chaos_run (run, seq);

@@ -87,7 +87,7 @@ public final class AppProcess implements AutoCloseable {
         command.add("-Dquarkus.http.port=" + port);
         if (nativeRunner.isEmpty()) {
             command.add("-jar");
-            command.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+            command.add(jar().toAbsolutePath().toString());
         }
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile())
@@ -132,6 +132,14 @@ public final class AppProcess implements AutoCloseable {
                         return false;
                     }
                 });
+    }
+
+    /**
+     * The packaged app: the production jar, or the one {@code celeriac.app.jar} names (scripts/bench and scripts/chaos
+     * run the tools build, target/tools/quarkus-app, which adds their hooks).
+     */
+    static Path jar() {
+        return Path.of(System.getProperty("celeriac.app.jar", "target/quarkus-app/quarkus-run.jar"));
     }
 
     public HttpResponse<String> get(String path) {

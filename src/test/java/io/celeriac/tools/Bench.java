@@ -96,7 +96,6 @@ public final class Bench {
 
         Map<String, String> common = Map.of("celeriac.connector", connector);
         Map<String, String> apiSettings = with(common, "celeriac.roles", "api");
-        apiSettings.put("example.bench.enabled", "true");
         AppProcess api = cluster.start("api" + suffix, apiSettings);
         // Every timed phase runs on warmed-up JVMs: the first seconds of a fresh one are spent compiling.
         enqueueApi(api, n(3_000, 10_000), "add");

@@ -20,7 +20,8 @@ import io.celeriac.client.TaskClient;
 /**
  * The hook scripts/bench uses to measure sending through the Java API ({@code TaskClient}) inside an application,
  * without HTTP in the way: {@code POST /bench/enqueue} sends {@code count} tasks from {@code threads} threads.
- * Off (404) unless {@code example.bench.enabled=true}, which scripts/bench sets.
+ * Only in the tools build ({@code -Ptools}, which scripts/bench makes): a hook that sends millions of tasks has no
+ * place in the production jar.
  */
 @Path("/bench")
 @Produces(MediaType.APPLICATION_JSON)
@@ -29,22 +30,15 @@ public class BenchResource {
     static final long MAX_COUNT = 2_000_000;
 
     private final TaskClient tasks;
-    private final boolean enabled;
 
-    public BenchResource(TaskClient tasks,
-            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "example.bench.enabled") boolean enabled) {
+    public BenchResource(TaskClient tasks) {
         this.tasks = tasks;
-        this.enabled = enabled;
     }
 
     @POST
     @Path("/enqueue")
     public Map<String, Object> enqueue(@RestForm String count, @RestForm String threads, @RestForm String task)
             throws Exception {
-        if (!enabled) {
-            // A hook that sends millions of tasks has no place in a deployed API unless asked for.
-            throw new jakarta.ws.rs.NotFoundException();
-        }
         int n = (int) BadInputException.requireLong("count", count, 1, MAX_COUNT);
         int t = (int) BadInputException.requireLong("threads", threads == null ? "4" : threads, 1, 64);
         String name = task == null || task.isBlank() ? "add" : task;
