@@ -1,5 +1,6 @@
 'use strict';
-// The seed forms with live progress (Server-Sent Events, polling as a fallback) and a dashboard of the queue.
+// The seed forms with live progress (Server-Sent Events, polling as a fallback) and, for signed-in operators, a
+// dashboard of the queue.
 const $ = id => document.getElementById(id);
 
 function render(item, label, id, view) {
@@ -106,9 +107,69 @@ function cell(text, cls) {
   return Object.assign(document.createElement('td'), { textContent: text == null ? '' : text, className: cls || '' });
 }
 
+// The dashboard's data needs a signed-in celeriac-viewer. The page signs in with HTTP Basic from its own form, keeps
+// the credentials for this tab only (sessionStorage), and follows every task's changes with fetch, because
+// EventSource cannot send credentials. X-Requested-With asks for refusals without the browser's password dialog.
+let auth = sessionStorage.getItem('celeriac-operator');
+let follower = null;
+const asOperator = credentials => ({ Authorization: credentials, 'X-Requested-With': 'celeriac-page' });
+const basic = (user, password) => 'Basic ' + btoa(String.fromCodePoint(...new TextEncoder().encode(`${user}:${password}`)));
+const refusal = async response => (await response.json().catch(() => ({}))).error || `refused (${response.status})`;
+
+function signedOut(error) {
+  auth = null;
+  sessionStorage.removeItem('celeriac-operator');
+  if (follower) follower.abort();
+  $('operator-panels').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = error || '';
+}
+
+$('sign-in').addEventListener('submit', async event => {
+  event.preventDefault();
+  const candidate = basic($('operator-user').value, $('operator-password').value);
+  const response = await fetch('/dashboard', { headers: asOperator(candidate) }).catch(() => null);
+  if (!response || !response.ok) {
+    $('sign-in-error').textContent = response ? await refusal(response) : 'the server did not answer';
+    return;
+  }
+  $('operator-password').value = '';
+  auth = candidate;
+  sessionStorage.setItem('celeriac-operator', auth);
+  show(await response.json());
+  followEveryTask();
+});
+$('sign-out').addEventListener('click', () => signedOut());
+
+async function followEveryTask() {
+  while (auth) {
+    follower = new AbortController();
+    try {
+      const response = await fetch('/tasks/events', { headers: asOperator(auth), signal: follower.signal });
+      if (response.status === 401 || response.status === 403) return signedOut(await refusal(response));
+      if (response.ok) {
+        const reader = response.body.getReader();
+        while (!(await reader.read()).done) refreshSoon();
+      }
+    } catch (e) {
+      if (follower.signal.aborted) return;
+    }
+    await new Promise(done => setTimeout(done, 3000));
+  }
+}
+
 async function refresh() {
-  const d = await fetch('/dashboard').then(r => r.json()).catch(() => null);
-  if (!d) return;
+  if (!auth) return;
+  const response = await fetch('/dashboard', { headers: asOperator(auth) }).catch(() => null);
+  if (response && (response.status === 401 || response.status === 403)) return signedOut(await refusal(response));
+  if (response && response.ok) show(await response.json());
+}
+
+function show(d) {
+  $('sign-in').hidden = true;
+  $('operator-panels').hidden = false;
+  $('operator-name').textContent = d.operator.name;
+  $('operator-role').textContent = d.operator.admin ? 'admin' : 'viewer';
   for (const key of ['sent', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED']) $(`stat-${key}`).textContent = d.totals[key] || 0;
   $('queue-ready').textContent = d.queue.ready == null ? '?' : d.queue.ready;
   $('queue-delayed').textContent = d.queue.delayed;
@@ -141,6 +202,5 @@ async function refresh() {
 
 let pending = null;
 function refreshSoon() { if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 700); }
-if (window.EventSource) new EventSource('/tasks/events').onmessage = refreshSoon;
 setInterval(refresh, 5000);
-refresh();
+if (auth) { refresh(); followEveryTask(); }

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -27,8 +28,10 @@ import io.celeriac.result.GroupStore;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskResult;
 import io.celeriac.schedule.BeatResource;
+import io.celeriac.security.OperatorRoles;
 import io.celeriac.worker.WorkerRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.security.identity.SecurityIdentity;
 
 /**
  * {@code GET /dashboard}: what the queue is doing, in one call, for the page at {@code /} (what Celery users run
@@ -52,10 +55,12 @@ public class DashboardResource {
     private final BeatResource beat;
     private final GroupStore groupStore;
     private final ResultStore results;
+    private final SecurityIdentity identity;
 
     public DashboardResource(RedisDataSource redis, ObjectMapper mapper, TaskMetrics metrics, DelayedQueue delayed,
             DeadLetters deadLetters, WorkerRegistry workers, BeatResource beat, GroupStore groupStore,
-            ResultStore results) {
+            ResultStore results, SecurityIdentity identity) {
+        this.identity = identity;
         this.groupStore = groupStore;
         this.results = results;
         this.redis = redis;
@@ -68,8 +73,12 @@ public class DashboardResource {
     }
 
     @GET
+    @RolesAllowed({OperatorRoles.VIEWER, OperatorRoles.ADMIN})
     public Map<String, Object> dashboard() {
         Map<String, Object> body = new LinkedHashMap<>();
+        // Who is signed in, so the page shows what this operator may do.
+        body.put("operator", Map.of("name", identity.getPrincipal().getName(),
+                "admin", identity.hasRole(OperatorRoles.ADMIN)));
         Map<String, Long> totals = new TreeMap<>();
         redis.hash(String.class).hgetall(ResultStore.STATS).forEach((k, v) -> totals.put(k, Long.parseLong(v)));
         body.put("totals", totals);

@@ -50,6 +50,7 @@ public class DeadLettersResource {
     }
 
     @GET
+    @RolesAllowed({OperatorRoles.VIEWER, OperatorRoles.ADMIN})
     public Response list(@QueryParam("limit") @DefaultValue("100") String limit) {
         int n;
         try {
@@ -69,6 +70,7 @@ public class DeadLettersResource {
     /** One letter; its message (with the task's arguments) only for a signed-in {@code celeriac-admin}. */
     @GET
     @Path("/{id}")
+    @RolesAllowed({OperatorRoles.VIEWER, OperatorRoles.ADMIN})
     public Response get(@PathParam("id") String id) {
         return deadLetters.get(id).map(l -> Response.ok(identity.hasRole(OperatorRoles.ADMIN) ? l : redacted(l))
                 .build()).orElseGet(() -> notFound(id));

@@ -6,10 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+
+import io.celeriac.security.OperatorRoles;
 
 /** {@code GET /beat}: the periodic entries, their last and next runs, and which instance leads. */
 @Path("/beat")
@@ -27,6 +30,7 @@ public class BeatResource {
     }
 
     @GET
+    @RolesAllowed({OperatorRoles.VIEWER, OperatorRoles.ADMIN})
     public Map<String, Object> list() {
         Instant now = Instant.now();
         List<Map<String, Object>> entries = new ArrayList<>();

@@ -2,6 +2,9 @@ package io.celeriac.security;
 
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -19,28 +22,38 @@ import io.quarkus.security.UnauthorizedException;
 public class AccessErrorMapping {
 
     @ServerExceptionMapper
-    public Response unauthorized(UnauthorizedException e) {
-        return challenge();
+    public Response unauthorized(UnauthorizedException e, HttpHeaders headers) {
+        return challenge(headers);
     }
 
     /** Credentials that do not sign anyone in (authentication is lazy, so this reaches the REST layer). */
     @ServerExceptionMapper
-    public Response failed(AuthenticationFailedException e) {
-        return challenge();
+    public Response failed(AuthenticationFailedException e, HttpHeaders headers) {
+        return challenge(headers);
     }
 
-    private static Response challenge() {
+    /**
+     * The page signs in with a form of its own and says so with {@code X-Requested-With}: to such a request the
+     * refusal comes without the Basic challenge, which would make the browser pop up its own password dialog.
+     */
+    private static Response challenge(HttpHeaders headers) {
         String error = usersConfigured()
                 ? "sign in as an operator (role " + OperatorRoles.ADMIN + " or " + OperatorRoles.VIEWER + ")"
                 : "the operator surface is off: no operator users are configured (quarkus.security.users.embedded.*"
                         + " or OIDC; see the README's Security section)";
-        return Response.status(401).header("WWW-Authenticate", "Basic realm=\"Celeriac\"")
-                .entity(Map.of("error", error)).build();
+        Response.ResponseBuilder refusal = Response.status(401).entity(Map.of("error", error));
+        if (headers.getHeaderString("X-Requested-With") == null) {
+            refusal.header("WWW-Authenticate", "Basic realm=\"Celeriac\"");
+        }
+        return refusal.build();
     }
 
     @ServerExceptionMapper
-    public Response forbidden(ForbiddenException e) {
-        return Response.status(403).entity(Map.of("error", "this needs the role " + OperatorRoles.ADMIN)).build();
+    public Response forbidden(ForbiddenException e, ResourceInfo resource) {
+        RolesAllowed allowed = resource.getResourceMethod() == null ? null
+                : resource.getResourceMethod().getAnnotation(RolesAllowed.class);
+        String roles = allowed == null ? OperatorRoles.ADMIN : String.join(" or ", allowed.value());
+        return Response.status(403).entity(Map.of("error", "this needs the role " + roles)).build();
     }
 
     /** Any operator user in the embedded realm, or an OIDC server to sign in with. */

@@ -2,10 +2,13 @@ package io.celeriac.worker;
 
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+
+import io.celeriac.security.OperatorRoles;
 
 /** {@code GET /workers}: the live workers with their concurrency and running tasks. */
 @Path("/workers")
@@ -19,6 +22,7 @@ public class WorkersResource {
     }
 
     @GET
+    @RolesAllowed({OperatorRoles.VIEWER, OperatorRoles.ADMIN})
     public List<WorkerInfo> list() {
         return registry.live();
     }

@@ -117,7 +117,7 @@ class CanvasTest {
         TaskFailedException failed = assertThrows(TaskFailedException.class, () -> last.get(WAIT));
         assertEquals("IOException", failed.excType(), "the chain's last task fails with its first");
         String first = last.parent().orElseThrow().id();
-        String letter = await().atMost(WAIT).until(() -> given().get("/dead-letters").jsonPath()
+        String letter = await().atMost(WAIT).until(() -> Operators.asViewer().get("/dead-letters").jsonPath()
                 .getString("dead_letters.find { it.task_id == '" + first + "' }.id"), l -> l != null);
         Operators.asAdmin().post("/dead-letters/{id}/requeue", letter).then().statusCode(200);
         assertEquals(10, last.get(WAIT));

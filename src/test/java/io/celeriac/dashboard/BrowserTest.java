@@ -1,6 +1,7 @@
 package io.celeriac.dashboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -22,12 +23,14 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import io.celeriac.testing.Operators;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The page at / in a real browser (Debian's Chromium, headless): each seed form is submitted and its result and
- * progress appear, pushed by Server-Sent Events; the dashboard's counts move. Screenshots go to target/screenshots.
+ * progress appear, pushed by Server-Sent Events; an operator signs in, and the dashboard's counts move. Screenshots
+ * go to target/screenshots.
  */
 @QuarkusTest
 class BrowserTest {
@@ -77,9 +80,59 @@ class BrowserTest {
                 .filter(li -> li.getText().startsWith(label)).findFirst().orElse(null));
     }
 
+    /** Opens the page signed out (the sign-in lives in the tab's sessionStorage). */
+    private void openSignedOut() {
+        browser.get(page.toString());
+        browser.executeScript("sessionStorage.clear();");
+        browser.get(page.toString());
+    }
+
+    private static void signIn(String user, String password) {
+        WebElement name = within(10).until(d -> d.findElement(By.id("operator-user")));
+        name.clear();
+        name.sendKeys(user);
+        browser.findElement(By.id("operator-password")).sendKeys(password);
+        browser.findElement(By.cssSelector("#sign-in button")).click();
+    }
+
+    /** The page with the dashboard shown to the tests' viewer. */
+    private void openAsViewer() {
+        openSignedOut();
+        signIn(Operators.VIEWER, Operators.VIEWER_PASSWORD);
+        within(10).until(d -> d.findElement(By.id("operator-panels")).isDisplayed());
+    }
+
+    @Test
+    void theDashboardIsShownOnlyToASignedInOperator() throws IOException {
+        openSignedOut();
+        assertTrue(browser.findElement(By.id("sign-in")).isDisplayed());
+        assertFalse(browser.findElement(By.id("operator-panels")).isDisplayed(), "no dashboard before signing in");
+        assertTrue(browser.findElement(By.id("add-form")).isDisplayed(), "the seed's forms need no sign-in");
+
+        signIn(Operators.VIEWER, "not-the-password");
+        WebElement error = within(10).until(d -> d.findElement(By.id("sign-in-error")));
+        within(10).until(d -> error.getText().contains("sign in"));
+        assertFalse(browser.findElement(By.id("operator-panels")).isDisplayed());
+        screenshot("0-sign-in");
+
+        browser.findElement(By.id("operator-password")).clear();
+        signIn(Operators.VIEWER, Operators.VIEWER_PASSWORD);
+        within(10).until(d -> d.findElement(By.id("operator-panels")).isDisplayed());
+        assertEquals(Operators.VIEWER, browser.findElement(By.id("operator-name")).getText());
+        assertEquals("viewer", browser.findElement(By.id("operator-role")).getText());
+        assertFalse(browser.findElement(By.id("sign-in")).isDisplayed());
+
+        browser.navigate().refresh();
+        within(10).until(d -> d.findElement(By.id("operator-panels")).isDisplayed());
+
+        browser.findElement(By.id("sign-out")).click();
+        within(10).until(d -> d.findElement(By.id("sign-in")).isDisplayed());
+        assertFalse(browser.findElement(By.id("operator-panels")).isDisplayed());
+    }
+
     @Test
     void everyFormRunsItsTaskAndTheDashboardFollows() throws IOException {
-        browser.get(page.toString());
+        openAsViewer();
         within(10).until(d -> !d.findElements(By.cssSelector("#users option")).isEmpty());
         within(10).until(d -> !d.findElement(By.id("stat-sent")).getText().isEmpty());
         long succeededBefore = stat("SUCCESS");
@@ -124,7 +177,7 @@ class BrowserTest {
 
     @Test
     void archivingEveryUserShowsTheWorkflowsProgressAndTheDashboardItsChord() throws IOException {
-        browser.get(page.toString());
+        openAsViewer();
         browser.findElement(By.cssSelector("#archive-all-form button")).click();
         WebElement bundle = newestTask("bundle_user_archives(every user)");
         WebElement members = within(15).until(d -> bundle.findElements(By.cssSelector(".workflow")).stream()
@@ -161,7 +214,7 @@ class BrowserTest {
     void thePageFitsAPhone() throws IOException {
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
         try {
-            browser.get(page.toString());
+            openAsViewer();
             Long overflow = (Long) browser.executeScript(
                     "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
             assertEquals(0L, overflow, "the page scrolls sideways on a phone");

@@ -84,7 +84,17 @@ class DashboardTest {
         private final CompletableFuture<HttpResponse<InputStream>> response;
 
         OpenStream(HttpClient http, URI uri) {
-            response = http.sendAsync(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build(),
+            this(http, uri, HttpRequest.newBuilder(uri));
+        }
+
+        /** The stream of every task, for operators: opened as the tests' viewer. */
+        static OpenStream ofAllTasks(HttpClient http, URI uri) {
+            return new OpenStream(http, uri, HttpRequest.newBuilder(uri).header("Authorization",
+                    Operators.viewerAuthorization()));
+        }
+
+        private OpenStream(HttpClient http, URI uri, HttpRequest.Builder request) {
+            response = http.sendAsync(request.header("Accept", "text/event-stream").build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             Thread reader = new Thread(this::read, "sse-reader " + uri.getPath());
             reader.setDaemon(true);
@@ -205,7 +215,7 @@ class DashboardTest {
 
     @Test
     void theAllTasksStreamCarriesEveryStateChange() {
-        try (OpenStream stream = new OpenStream(http(), uri("/tasks/events"))) {
+        try (OpenStream stream = OpenStream.ofAllTasks(http(), uri("/tasks/events"))) {
             await().atMost(Duration.ofSeconds(10)).until(() -> taskEvents.subscribers() >= 1);
             // The instance's shared Redis subscription starts asynchronously: send until the stream carries a task.
             Set<String> warmUp = ConcurrentHashMap.newKeySet();
@@ -229,7 +239,7 @@ class DashboardTest {
         List<OpenStream> streams = new ArrayList<>();
         try {
             for (int i = 0; i < open; i++) {
-                streams.add(new OpenStream(http, uri("/tasks/events")));
+                streams.add(OpenStream.ofAllTasks(http, uri("/tasks/events")));
             }
             await("all streams subscribed").atMost(Duration.ofSeconds(30))
                     .until(() -> taskEvents.subscribers() >= open);
@@ -259,13 +269,14 @@ class DashboardTest {
 
     @Test
     void theDashboardShowsTotalsQueuesRecentTasksAndWorkers() {
-        JsonPath before = given().get("/dashboard").jsonPath();
+        JsonPath before = Operators.asViewer().get("/dashboard").jsonPath();
         String id = send("/tasks/add", Map.of("a", 1, "b", 1));
         // Held back by its countdown, this one waits in the delayed queue while the dashboard is read.
         String waiting = tasks.send("add", List.of(1, 2), Map.of(),
                 SendOptions.none().countdown(Duration.ofSeconds(30))).id();
-        JsonPath dashboard = await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/dashboard").jsonPath(),
-                d -> "SUCCESS".equals(d.getString("recent.find { it.id == '" + id + "' }.state")));
+        JsonPath dashboard = await().atMost(Duration.ofSeconds(10))
+                .until(() -> Operators.asViewer().get("/dashboard").jsonPath(),
+                        d -> "SUCCESS".equals(d.getString("recent.find { it.id == '" + id + "' }.state")));
         assertTrue(total(dashboard, "sent") >= total(before, "sent") + 2, dashboard.getMap("totals").toString());
         assertTrue(total(dashboard, "SUCCESS") >= total(before, "SUCCESS") + 1,
                 before.getMap("totals") + " then " + dashboard.getMap("totals"));
@@ -282,9 +293,13 @@ class DashboardTest {
         assertTrue(beat != null && beat.containsKey("entries") && beat.containsKey("leader"), String.valueOf(beat));
         List<Object> entries = dashboard.getList("beat.entries");
         assertTrue(entries != null, String.valueOf(beat));
-        assertEquals(given().get("/beat").jsonPath().getList("entries.name"), dashboard.getList("beat.entries.name"));
+        assertEquals(Operators.asViewer().get("/beat").jsonPath().getList("entries.name"),
+                dashboard.getList("beat.entries.name"));
+        // Who reads it, so the page knows what to offer.
+        assertEquals(Operators.VIEWER, dashboard.getString("operator.name"));
+        assertEquals(false, dashboard.getBoolean("operator.admin"));
 
-        await().atMost(Duration.ofSeconds(15)).until(() -> !given().get("/dashboard").jsonPath()
+        await().atMost(Duration.ofSeconds(15)).until(() -> !Operators.asViewer().get("/dashboard").jsonPath()
                 .getList("workers").isEmpty());
         // Still waiting, so still revocable: it will not run later.
         Operators.asAdmin().post("/tasks/{id}/revoke", waiting).then().statusCode(200);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import io.celeriac.testing.AppProcess;
 import io.celeriac.testing.BrokerAndRedis;
+import io.celeriac.testing.Operators;
 import io.celeriac.testing.Postgres;
 import io.restassured.path.json.JsonPath;
 
@@ -66,15 +67,30 @@ abstract class ApiAndWorkerContract {
     }
 
     private static List<String> liveWorkers() {
-        return given().get("/workers").then().statusCode(200).extract().jsonPath().getList("name");
+        return Operators.asViewer().get("/workers").then().statusCode(200).extract().jsonPath().getList("name");
     }
 
+    /** The api here has the tests' operators (hashed, as the README says); one started without any has none. */
     @Test
-    void productionStartsWithTheOperatorSurfaceOffAndSaysWhy() {
-        given().auth().preemptive().basic("admin", "admin").post("/tasks/{id}/revoke", "any-task").then()
-                .statusCode(401).body("error", org.hamcrest.Matchers.containsString("no operator users are "
-                        + "configured"));
-        given().formParams(Map.of("a", 1, "b", 1)).post("/tasks/add").then().statusCode(200);
+    void productionStartsWithTheOperatorSurfaceOffAndSaysWhy() throws Exception {
+        Operators.asViewer().get("/workers").then().statusCode(200);
+        Map<String, String> settings = new HashMap<>(servers);
+        settings.putAll(database);
+        settings.put("celeriac.roles", "api");
+        settings.put("celeriac.connector", connector());
+        try (AppProcess api = AppProcess.start("it-api-without-operators", settings)) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            for (String path : List.of("/dashboard", "/workers")) {
+                HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://localhost:" + api.port() + path))
+                        .header("Authorization", Operators.viewerAuthorization()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, refused.statusCode(), path);
+                assertTrue(refused.body().contains("no operator users are configured"), refused.body());
+            }
+            HttpResponse<String> sent = api.postForm("/tasks/add", "a=1&b=1");
+            assertEquals(200, sent.statusCode(), sent.body());
+        }
     }
 
     @Test
@@ -87,7 +103,20 @@ abstract class ApiAndWorkerContract {
             assertTrue(applied.next(), "Flyway applied the migrations");
             assertEquals("1", applied.getString("version"));
             assertTrue(applied.getBoolean("success"));
+            assertTrue(!applied.next(), "only the app's own migrations, not the tools build's");
         }
+    }
+
+    /** The benchmark's and the chaos run's hooks are in the tools build only (src/tools, -Ptools). */
+    @Test
+    void theProductionJarHoldsNoBenchmarkOrChaosHook() throws Exception {
+        try (var jar = new java.util.jar.JarFile("target/quarkus-app/app/" + java.nio.file.Files.list(
+                java.nio.file.Path.of("target/quarkus-app/app")).findFirst().orElseThrow().getFileName())) {
+            List<String> hooks = jar.stream().map(java.util.zip.ZipEntry::getName)
+                    .filter(n -> n.contains("Bench") || n.contains("Chaos") || n.contains("chaos")).toList();
+            assertEquals(List.of(), hooks);
+        }
+        given().formParams(Map.of("count", 1)).post("/bench/enqueue").then().statusCode(404);
     }
 
     @Test
@@ -101,7 +130,7 @@ abstract class ApiAndWorkerContract {
             assertEquals(200, worker.get("/q/health/live").statusCode(), worker.get("/q/health/live").body());
 
             await().atMost(Duration.ofSeconds(15)).until(() -> liveWorkers().contains("it-worker"));
-            assertEquals(8, given().get("/workers").then().extract().jsonPath()
+            assertEquals(8, Operators.asViewer().get("/workers").then().extract().jsonPath()
                     .getInt("find { it.name == 'it-worker' }.concurrency"));
 
             assertEquals(6, awaitReady(add(2, 4)).getInt("value"));

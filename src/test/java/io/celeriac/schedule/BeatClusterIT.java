@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import io.celeriac.testing.AppProcess;
 import io.celeriac.testing.BrokerAndRedis;
+import io.celeriac.testing.Operators;
 import io.celeriac.testing.Postgres;
 import io.celeriac.testing.Settings;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -32,6 +33,7 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
  */
 @QuarkusIntegrationTest
 @QuarkusTestResource(value = Postgres.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = Operators.InProduction.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = Settings.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "celeriac.roles", value = "api,worker"),
         @ResourceArg(name = "celeriac.beat.schedule.tick.task", value = "add"),
@@ -60,7 +62,7 @@ class BeatClusterIT {
     }
 
     private static String leader() {
-        return given().get("/beat").then().statusCode(200).extract().jsonPath().getString("leader");
+        return Operators.asViewer().get("/beat").then().statusCode(200).extract().jsonPath().getString("leader");
     }
 
     @Test

@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.celeriac.testing.Operators;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -69,14 +70,15 @@ class BeatTest {
 
     @Test
     void beatListsItsEntriesAndTheLeader() {
-        await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/beat").jsonPath().get("leader") != null);
-        given().get("/beat").then().statusCode(200)
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Operators.asViewer().get("/beat").jsonPath().get("leader") != null);
+        Operators.asViewer().get("/beat").then().statusCode(200)
                 .body("leader", equalTo(ProcessHandle.current().pid() + "@" + io.celeriac.config.Node.hostname()))
                 .body("entries.find { it.name == 'probe' }.task", equalTo("beat_probe"))
                 .body("entries.find { it.name == 'probe' }.schedule", equalTo("every 1s"))
                 .body("entries.find { it.name == 'probe' }.next_run", notNullValue())
                 .body("entries.find { it.name == 'slow' }.skip_if_running", equalTo(true));
-        await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/beat").jsonPath()
+        await().atMost(Duration.ofSeconds(5)).until(() -> Operators.asViewer().get("/beat").jsonPath()
                 .getString("entries.find { it.name == 'probe' }.last_run") != null);
     }
 }

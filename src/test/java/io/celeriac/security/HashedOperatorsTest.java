@@ -2,13 +2,11 @@ package io.celeriac.security;
 
 import static io.restassured.RestAssured.given;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.celeriac.testing.Operators;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -23,19 +21,11 @@ class HashedOperatorsTest {
         public Map<String, String> getConfigOverrides() {
             // The tests' own users get hashes too: with plain-text off, every password must be one.
             return Map.of("quarkus.security.users.embedded.plain-text", "false",
-                    "quarkus.security.users.embedded.users.ops", hash("ops", "s3cret"),
+                    "quarkus.security.users.embedded.users.ops", Operators.hash("ops", "s3cret"),
                     "quarkus.security.users.embedded.roles.ops", "celeriac-admin",
-                    "quarkus.security.users.embedded.users.test-admin", hash("test-admin", "unused"),
-                    "quarkus.security.users.embedded.users.test-viewer", hash("test-viewer", "unused"));
-        }
-
-        private static String hash(String user, String password) {
-            try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512")
-                        .digest((user + ":Quarkus:" + password).getBytes(StandardCharsets.UTF_8)));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+                    "quarkus.security.users.embedded.users.test-admin", Operators.hash("test-admin", "unused"),
+                    "quarkus.security.users.embedded.users.test-viewer", Operators.hash("test-viewer", "unused"),
+                    "quarkus.security.users.embedded.users.test-outsider", Operators.hash("test-outsider", "unused"));
         }
     }
 

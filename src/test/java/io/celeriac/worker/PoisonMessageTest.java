@@ -22,6 +22,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 
 import io.celeriac.client.TaskClient;
+import io.celeriac.testing.Operators;
 import io.celeriac.testing.RawMessages;
 import io.celeriac.testing.BrokerAndRedis;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -103,7 +104,7 @@ class PoisonMessageTest {
         assertEquals("RedeliveryLimitExceeded", stopped.getString("value.exc_type"));
         assertTrue(stopped.getString("value.exc_message[0]").startsWith("delivered 4 times"), stopped.prettify());
         assertEquals(1, probe.attempts(key), "only the healthy message ran");
-        await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/dead-letters").jsonPath()
+        await().atMost(Duration.ofSeconds(5)).until(() -> Operators.asViewer().get("/dead-letters").jsonPath()
                 .getList("dead_letters.findAll { it.task_id == '" + poison + "' }").size() == 1);
     }
 

@@ -94,15 +94,16 @@ class ReliabilityTest {
         assertEquals("attempt 3 of " + key + " failed", failed.getString("value.exc_message[0]"));
         assertEquals(3, probe.attempts(key), "the first run and two retries");
 
-        String letter = await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/dead-letters").jsonPath()
-                .getString("dead_letters.find { it.task_id == '" + id + "' }.id"), l -> l != null);
-        given().get("/dead-letters/{id}", letter).then().statusCode(200)
+        String letter = await().atMost(Duration.ofSeconds(5))
+                .until(() -> Operators.asViewer().get("/dead-letters").jsonPath()
+                        .getString("dead_letters.find { it.task_id == '" + id + "' }.id"), l -> l != null);
+        Operators.asViewer().get("/dead-letters/{id}", letter).then().statusCode(200)
                 .body("reason", containsString("out of retries (2)"))
                 .body("task", org.hamcrest.Matchers.equalTo("flaky"));
 
         Operators.asAdmin().post("/dead-letters/{id}/requeue", letter).then().statusCode(200);
         assertEquals(4, awaitState(id, "SUCCESS", Duration.ofSeconds(10)).getInt("value"));
-        given().get("/dead-letters/{id}", letter).then().statusCode(404);
+        Operators.asViewer().get("/dead-letters/{id}", letter).then().statusCode(404);
     }
 
     @Test
@@ -282,8 +283,9 @@ class ReliabilityTest {
         String key = key();
         String id = tasks.delay("flaky", key, 3).id();
         awaitState(id, "FAILURE", Duration.ofSeconds(15));
-        String letter = await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/dead-letters").jsonPath()
-                .getString("dead_letters.find { it.task_id == '" + id + "' }.id"), l -> l != null);
+        String letter = await().atMost(Duration.ofSeconds(5))
+                .until(() -> Operators.asViewer().get("/dead-letters").jsonPath()
+                        .getString("dead_letters.find { it.task_id == '" + id + "' }.id"), l -> l != null);
         var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             var a = pool.submit(() -> Operators.asAdmin().post("/dead-letters/{id}/requeue", letter).statusCode());
@@ -306,7 +308,7 @@ class ReliabilityTest {
                 ("not json " + marker).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         publishRaw("{\"id\": \"" + marker + "\", \"task\": \"record\", \"args\": [1, 2]}");
         await().atMost(Duration.ofSeconds(5)).until(() -> {
-            List<Map<String, String>> letters = given().get("/dead-letters?limit=50").jsonPath()
+            List<Map<String, String>> letters = Operators.asViewer().get("/dead-letters?limit=50").jsonPath()
                     .getList("dead_letters");
             // The list leaves the messages out; an admin reads one letter's.
             return letters.stream().anyMatch(l -> l.get("reason").startsWith("malformed: task message is not valid "
@@ -315,7 +317,7 @@ class ReliabilityTest {
                     && letters.stream().anyMatch(l -> marker.equals(l.get("task_id"))
                             && l.get("reason").startsWith("arguments do not fit: task 'record' takes 1 argument"));
         });
-        given().get("/dead-letters?limit=zero").then().statusCode(400).body("field",
+        Operators.asViewer().get("/dead-letters?limit=zero").then().statusCode(400).body("field",
                 org.hamcrest.Matchers.equalTo("limit"));
     }
 
