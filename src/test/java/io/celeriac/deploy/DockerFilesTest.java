@@ -78,12 +78,46 @@ class DockerFilesTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void onlyTheApiIsPublishedAndEverythingElseSitsOnAnInternalNetwork() throws IOException {
+        Map<String, Object> services = (Map<String, Object>) compose().get("services");
+        for (String name : services.keySet()) {
+            Map<String, Object> service = service(name);
+            if (name.equals("api")) {
+                assertEquals(List.of("8080:8080"), service.get("ports"));
+            } else {
+                assertEquals(null, service.get("ports"), name + " publishes ports");
+                assertEquals(List.of("backend"), service.get("networks"), name);
+            }
+        }
+        Map<String, Object> networks = (Map<String, Object>) compose().get("networks");
+        assertEquals(Boolean.TRUE, ((Map<String, Object>) networks.get("backend")).get("internal"));
+    }
+
+    /** No password is written in the file: each comes from the environment, and compose refuses to start without. */
+    @Test
+    void passwordsComeFromTheEnvironmentWithNoDefault() throws IOException {
+        Pattern fromEnvironment = Pattern.compile("\\$\\{[A-Z_]+:\\?[^}]+}");
+        for (String app : List.of("api", "worker", "beat")) {
+            for (String key : List.of("CELERIAC_BROKER_PASSWORD", "QUARKUS_DATASOURCE_PASSWORD")) {
+                assertTrue(fromEnvironment.matcher(String.valueOf(env(app).get(key))).matches(), app + " " + key);
+            }
+            assertTrue(String.valueOf(env(app).get("QUARKUS_REDIS_HOSTS"))
+                    .matches("redis://:\\$\\{REDIS_PASSWORD:\\?[^}]+}@redis:6379"), app + " reaches Redis with its password");
+        }
+        assertTrue(fromEnvironment.matcher(String.valueOf(((Map<?, ?>) service("postgres").get("environment"))
+                .get("POSTGRES_PASSWORD"))).matches());
+        assertTrue(String.valueOf(service("redis").get("command")).contains("--requirepass"));
+        String definitions = Files.readString(Path.of("docker/rabbitmq/definitions.json"));
+        assertTrue(!definitions.contains("\"users\"") && !definitions.contains("guest"),
+                "the broker's topology file carries no user: compose writes the app's from the environment");
+    }
+
+    @Test
     void brokerAndRedisUseTheSamePortsQueuesAndTimeoutAsTheScripts() throws IOException {
         String services = Files.readString(Path.of("scripts/services"));
         assertTrue(services.contains("CELERIAC_RABBITMQ_PORT:-5672"), "scripts/services runs RabbitMQ on 5672");
         assertTrue(services.contains("CELERIAC_REDIS_PORT:-6379"), "scripts/services runs Redis on 6379");
-        assertTrue(((List<?>) service("rabbitmq").get("ports")).contains("5672:5672"));
-        assertTrue(((List<?>) service("redis").get("ports")).contains("6379:6379"));
 
         String rabbitScript = Files.readString(Path.of("scripts/lib/rabbitmq.sh"));
         assertTrue(rabbitScript.contains("docker/rabbitmq/definitions.json"), "the scripts import the same queues");
