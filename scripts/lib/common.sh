@@ -18,6 +18,8 @@ ensure_packages() {
   local missing=()
   [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # The tests' broker has a TLS listener whose certificates openssl makes.
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if [ "${CELERIAC_NEEDS_POSTGRES:-0}" = 1 ] && [ ! -x "$PG_BIN/initdb" ]; then missing+=(postgresql); fi
   if [ "${CELERIAC_NEEDS_BROWSER:-0}" = 1 ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -45,3 +47,20 @@ wait_port() { # port seconds
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# tls_certificates DIR: a CA and a server certificate it signed for the loopback names (DIR/ca.pem, server.pem,
+# server.key), and the CA as a PKCS#12 trust store (DIR/trust.p12, password "celeriac"). For the tests' TLS listeners.
+tls_certificates() {
+  local tls=$1
+  [ -f "$tls/trust.p12" ] && return 0
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=celeriac test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$tls/san.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
+    -extfile "$tls/san.ext" -out "$tls/server.pem" 2>/dev/null
+  chmod 644 "$tls/server.key"
+  keytool -importcert -noprompt -alias celeriac-test-ca -file "$tls/ca.pem" -keystore "$tls/trust.p12" \
+    -storetype PKCS12 -storepass celeriac >/dev/null
+}

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # A private RabbitMQ node as a plain background process (no systemd), with the AMQP 1.0 plugin and Celeriac's
 # queues declared. Used by scripts/services and by the tests' resource, so both start brokers the same way.
-#   rabbitmq.sh start DIR PORT DIST_PORT   start (or reuse) the node whose files live in DIR
+#   rabbitmq.sh start DIR PORT DIST_PORT [TLS_PORT]
+#                                          start (or reuse) the node whose files live in DIR; with TLS_PORT, also an
+#                                          AMQPS listener there, its certificate (for localhost and 127.0.0.1) signed
+#                                          by a CA of its own: DIR/tls/ca.pem, and DIR/tls/trust.p12 (password
+#                                          "celeriac") as a trust store
 #   rabbitmq.sh stop DIR                   stop it
 #   rabbitmq.sh status DIR
+#   rabbitmq.sh ctl DIR ARGS...            rabbitmqctl ARGS on that node
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-cmd=${1:?usage: rabbitmq.sh start|stop|status DIR [PORT DIST_PORT]}
+cmd=${1:?usage: rabbitmq.sh start|stop|status|ctl DIR [PORT DIST_PORT [TLS_PORT]] | [rabbitmqctl args]}
 dir=$(mkdir -p "${2:?DIR}" && cd "$2" && pwd)
 
 node_env() {
@@ -36,13 +41,25 @@ start)
 loopback_users.guest = true
 consumer_timeout = 86400000
 CONF
+  tls_port=${5:-}
+  if [ -n "$tls_port" ]; then
+    tls_certificates "$dir/tls"
+    cat >> "$dir/rabbitmq.conf" <<CONF
+listeners.ssl.default = $tls_port
+ssl_options.cacertfile = $dir/tls/ca.pem
+ssl_options.certfile = $dir/tls/server.pem
+ssl_options.keyfile = $dir/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+CONF
+  fi
   node_env
   setsid "$RABBITMQ_BIN/rabbitmq-server" > "$dir/log/console.log" 2>&1 < /dev/null &
   echo $! > "$dir/wrapper.pid"
   wait_port "$port" 60 || { tail -20 "$dir/log/console.log" >&2; die "RabbitMQ did not open port $port"; }
   ctl await_startup >/dev/null 2>&1 || { sleep 1; ctl await_startup >/dev/null; }
   ctl import_definitions "$CELERIAC_HOME/docker/rabbitmq/definitions.json" >/dev/null
-  log "RabbitMQ up on 127.0.0.1:$port (AMQP 0-9-1 and 1.0), node $RABBITMQ_NODENAME"
+  log "RabbitMQ up on 127.0.0.1:$port (AMQP 0-9-1 and 1.0)${tls_port:+, TLS on $tls_port}, node $RABBITMQ_NODENAME"
   ;;
 stop)
   [ -f "$dir/port" ] || exit 0
@@ -53,6 +70,11 @@ stop)
     pid_alive "$dir/wrapper.pid" && kill -9 -- "-$(cat "$dir/wrapper.pid")" 2>/dev/null || true
   fi
   rm -f "$dir/wrapper.pid"
+  ;;
+ctl)
+  node_env
+  shift 2
+  ctl "$@"
   ;;
 status)
   if [ -f "$dir/port" ] && pid_alive "$dir/wrapper.pid" && port_open "$(cat "$dir/port")"; then

@@ -143,6 +143,21 @@ public interface CeleriacConfig {
         /** The queue tasks go to and workers consume (Celery's {@code task_default_queue}). */
         @WithDefault("celery")
         String queue();
+
+        /**
+         * TLS to the broker (Celery's {@code amqps://}): {@code port} is then the broker's TLS listener, usually 5671,
+         * and its certificate must name {@code host}.
+         */
+        @WithDefault("false")
+        boolean tls();
+
+        /**
+         * The trust store (PKCS#12 or JKS) holding the certificate authority of the broker's certificate; without
+         * one, the JVM's default trust applies.
+         */
+        Optional<String> trustStore();
+
+        Optional<String> trustStorePassword();
     }
 
     /** Celery beat: periodic tasks, sent by whichever beat instance holds the lease. */

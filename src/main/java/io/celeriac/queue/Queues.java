@@ -1,10 +1,16 @@
 package io.celeriac.queue;
 
+import java.io.File;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -137,7 +143,30 @@ public class Queues {
         // A broker that accepts connections but does not answer must fail an RPC in seconds, not the default 10 min.
         factory.setChannelRpcTimeout(Math.max(timeoutMillis, 5000));
         factory.setAutomaticRecoveryEnabled(false);
+        if (broker.tls()) {
+            factory.useSslProtocol(tls(broker));
+            factory.enableHostnameVerification();
+        }
         return factory;
+    }
+
+    /** Trusting the configured store's authorities, or else the JVM's. */
+    private static SSLContext tls(CeleriacConfig.Broker broker) {
+        try {
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            if (broker.trustStore().isPresent()) {
+                char[] password = broker.trustStorePassword().orElse("").toCharArray();
+                trust.init(KeyStore.getInstance(new File(broker.trustStore().get()), password));
+            } else {
+                trust.init((KeyStore) null);
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("celeriac.broker.trust-store: cannot read "
+                    + broker.trustStore().orElse("the JVM's trust store") + ": " + e.getMessage(), e);
+        }
     }
 
     @PreDestroy

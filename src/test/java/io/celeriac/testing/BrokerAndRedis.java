@@ -27,12 +27,18 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
     public static final String RABBITMQ_DIST_PORT = "test.rabbitmq.dist-port";
     public static final String REDIS_DIR = "test.redis.dir";
     public static final String REDIS_PORT = "test.redis.port";
+    /** The broker's AMQPS listener, and a trust store (password "celeriac") with the CA of its certificate. */
+    public static final String RABBITMQ_TLS_PORT = "test.rabbitmq.tls-port";
+    public static final String RABBITMQ_TRUST_STORE = "test.rabbitmq.trust-store";
+    /** Redis's TLS port, and a trust store (password "celeriac") with the CA of its certificate. */
+    public static final String REDIS_TLS_PORT = "test.redis.tls-port";
+    public static final String REDIS_TRUST_STORE = "test.redis.trust-store";
 
     /** Stops or starts the servers of a running test, through the same scripts. */
     public static void rabbitmq(Map<String, String> settings, String command) {
         if (command.equals("start")) {
             LocalServer.run("rabbitmq.sh", "start", settings.get(RABBITMQ_DIR), settings.get("celeriac.broker.port"),
-                    settings.get(RABBITMQ_DIST_PORT));
+                    settings.get(RABBITMQ_DIST_PORT), settings.get(RABBITMQ_TLS_PORT));
         } else {
             LocalServer.run("rabbitmq.sh", command, settings.get(RABBITMQ_DIR));
         }
@@ -86,7 +92,8 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
 
     public static void redis(Map<String, String> settings, String command) {
         if (command.equals("start")) {
-            LocalServer.run("redis.sh", "start", settings.get(REDIS_DIR), settings.get(REDIS_PORT));
+            LocalServer.run("redis.sh", "start", settings.get(REDIS_DIR), settings.get(REDIS_PORT),
+                    "--tls-port=" + settings.get(REDIS_TLS_PORT));
         } else {
             LocalServer.run("redis.sh", command, settings.get(REDIS_DIR));
         }
@@ -102,13 +109,20 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
         redisDir = LocalServer.workDir("redis");
         int brokerPort = LocalServer.freePort();
         int distPort = LocalServer.freePort();
-        LocalServer.run("rabbitmq.sh", "start", rabbitDir, brokerPort, distPort);
+        int tlsPort = LocalServer.freePort();
+        LocalServer.run("rabbitmq.sh", "start", rabbitDir, brokerPort, distPort, tlsPort);
         int redisPort = LocalServer.freePort();
-        LocalServer.run("redis.sh", "start", redisDir, redisPort);
+        int redisTlsPort = LocalServer.freePort();
+        LocalServer.run("redis.sh", "start", redisDir, redisPort, "--tls-port=" + redisTlsPort);
         Map<String, String> config = Map.of(
                 "celeriac.broker.host", "127.0.0.1",
                 "celeriac.broker.port", String.valueOf(brokerPort),
-                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort);
+                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisPort,
+                // Not used unless a test points the app at them (TlsTest).
+                RABBITMQ_TLS_PORT, String.valueOf(tlsPort),
+                RABBITMQ_TRUST_STORE, rabbitDir.resolve("tls/trust.p12").toString(),
+                REDIS_TLS_PORT, String.valueOf(redisTlsPort),
+                REDIS_TRUST_STORE, redisDir.resolve("tls/trust.p12").toString());
         // Tests that restart the servers also get where they live (not app configuration).
         settings = new java.util.HashMap<>(config);
         settings.put(RABBITMQ_DIR, rabbitDir.toString());
