@@ -55,6 +55,7 @@ async function start(endpoint, body, label) {
     return;
   }
   item.dataset.taskId = json.result_id;
+  if (json.user_id) loadUsers();
   follow(json.result_id, label, item);
   if (json.group_id) followGroup(json.group_id, item);
 }
@@ -97,10 +98,13 @@ $('archive-all-form').addEventListener('submit', event => {
   start('/users/archive-all', null, 'bundle_user_archives(every user)');
 });
 
-fetch('/users').then(r => r.json()).then(users => {
-  for (const u of users) $('users').add(new Option(`${u.name} (#${u.id})`, u.id));
-  $('users').add(new Option('nobody (#999, fails)', 999));
-});
+function loadUsers() {
+  fetch('/users').then(r => r.json()).then(users => {
+    $('users').replaceChildren(...users.map(u => new Option(`${u.name} (#${u.id})`, u.id)),
+      new Option('nobody (#999, fails)', 999));
+  });
+}
+loadUsers();
 
 // Dashboard: refreshed when any task changes (throttled), and every five seconds regardless.
 function cell(text, cls) {

@@ -25,6 +25,7 @@ import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskTooLargeException;
 import io.celeriac.message.WireJson;
 import io.celeriac.metrics.TaskMetrics;
+import io.celeriac.outbox.Outbox;
 import io.celeriac.result.GroupStore;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.ResultWaiter;
@@ -37,7 +38,8 @@ import io.celeriac.task.TaskRegistry;
  * the task's {@link AsyncResult} only once the broker has confirmed the message (or, for a task with an eta, once Redis holds it), and otherwise fails
  * within {@code celeriac.task-publish-timeout}: with {@link TaskNotSentException} when nothing was queued, with
  * {@link TaskSendUncertainException} when the message left but its confirm did not come (the task may run; its
- * record is kept).
+ * record is kept). Inside an active transaction (with {@code celeriac.outbox.enabled}), a call returns at once and the
+ * task is published after the commit, and never for a rollback: see {@link Outbox}.
  */
 @ApplicationScoped
 public class TaskClient {
@@ -56,11 +58,13 @@ public class TaskClient {
     private final ObjectMapper mapper;
     private final long maxArgsSize;
     private final GroupStore groups;
+    private final Outbox outbox;
 
     public TaskClient(TaskRegistry registry, Arguments arguments, ResultStore results, Publisher publisher,
             DelayedQueue delayed, TaskMetrics metrics, Routes routes, ResultWaiter waiter, Revocations revocations,
-            ObjectMapper mapper, io.celeriac.config.CeleriacConfig config, GroupStore groups) {
+            ObjectMapper mapper, io.celeriac.config.CeleriacConfig config, GroupStore groups, Outbox outbox) {
         this.groups = groups;
+        this.outbox = outbox;
         this.maxArgsSize = config.taskMaxArgsSize().asLongValue();
         this.registry = registry;
         this.arguments = arguments;
@@ -162,6 +166,10 @@ public class TaskClient {
                 options.eta().map(CeleryTime::format).orElse(null),
                 options.expires().map(CeleryTime::format).orElse(null), id, null, null, null, ignoreResult, null,
                 timelimit, null, queue, priority);
+        if (outbox.hold(message)) {
+            // Inside a transaction: recorded and published once it commits, never if it rolls back.
+            return id;
+        }
         try {
             // Recorded before publishing: a fast worker's STARTED must not be overwritten by a late PENDING.
             results.sent(id, task, ignoreResult);

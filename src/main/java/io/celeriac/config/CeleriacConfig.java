@@ -103,6 +103,9 @@ public interface CeleriacConfig {
 
     Beat beat();
 
+    /** Sends made inside a transaction: held in the database until it commits (see {@code io.celeriac.outbox}). */
+    OutboxSettings outbox();
+
     Delayed delayed();
 
     /** Tasks with an eta, kept in Redis until due. */
@@ -158,6 +161,27 @@ public interface CeleriacConfig {
         Optional<String> trustStore();
 
         Optional<String> trustStorePassword();
+    }
+
+    interface OutboxSettings {
+        /**
+         * Whether a send inside an active transaction goes through the outbox table: published after the commit,
+         * never for a rollback, and published by any instance if this one dies in between. Off: published at once.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often every instance looks for rows an instance left behind (and publishes them). */
+        @WithDefault("5s")
+        Duration sweepInterval();
+
+        /** How long the instance that wrote a row has to publish it, before any other may. */
+        @WithDefault("30s")
+        Duration claimLease();
+
+        /** Whether Celeriac creates its table when it is missing; off, create it yourself (README, "Sending"). */
+        @WithDefault("true")
+        boolean createTable();
     }
 
     /** Celery beat: periodic tasks, sent by whichever beat instance holds the lease. */

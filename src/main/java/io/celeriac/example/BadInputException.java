@@ -14,6 +14,19 @@ public class BadInputException extends RuntimeException {
         return field;
     }
 
+    /** Reads a required text field, trimmed, of at most {@code maxLength} characters. */
+    public static String requireText(String field, String raw, int maxLength) {
+        if (raw == null || raw.isBlank()) {
+            throw new BadInputException(field, "'" + field + "' is required");
+        }
+        String value = raw.trim();
+        if (value.length() > maxLength) {
+            throw new BadInputException(field, "'" + field + "' is at most " + maxLength + " characters, got "
+                    + value.length());
+        }
+        return value;
+    }
+
     /** Reads a whole number from a form field, within bounds. */
     public static long requireLong(String field, String raw, long min, long max) {
         if (raw == null || raw.isBlank()) {

@@ -13,4 +13,9 @@ public class ErrorResponses {
     public Response badInput(BadInputException e) {
         return Response.status(400).entity(Map.of("error", e.getMessage(), "field", e.field())).build();
     }
+
+    @ServerExceptionMapper
+    public Response conflict(ConflictException e) {
+        return Response.status(409).entity(Map.of("error", e.getMessage(), "field", e.field())).build();
+    }
 }

@@ -13,6 +13,6 @@ public class User extends PanacheEntity {
     @Column(nullable = false)
     public String name;
 
-    @Column(nullable = false)
+    @Column(nullable = false, unique = true)
     public String email;
 }

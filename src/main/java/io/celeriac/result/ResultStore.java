@@ -159,13 +159,25 @@ public class ResultStore {
      * returns once Redis has them all, within {@code timeout}.
      */
     public void sentAll(List<Sent> tasks, Duration timeout) {
+        sentAll(tasks, timeout, false);
+    }
+
+    /**
+     * As {@link #sentAll}, leaving alone a record that is already ready: for a message that may have been published
+     * and run before (the outbox publishes a row again after a crash between the confirm and the delete).
+     */
+    public void sentAllUnlessReady(List<Sent> tasks, Duration timeout) {
+        sentAll(tasks, timeout, true);
+    }
+
+    private void sentAll(List<Sent> tasks, Duration timeout, boolean guarded) {
         long deadline = System.nanoTime() + timeout.toNanos();
         // In windows: the client's pool queues at most 256 waiting requests.
         for (int from = 0; from < tasks.size(); from += WRITE_WINDOW) {
             List<Uni<Response>> writes = new ArrayList<>(WRITE_WINDOW);
             for (Sent task : tasks.subList(from, Math.min(tasks.size(), from + WRITE_WINDOW))) {
                 TaskResult record = sentRecord(task.taskId(), task.name(), task.ignoreResult());
-                writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), writeArgs(record, false)));
+                writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), writeArgs(record, guarded)));
             }
             Uni.join().all(writes).andFailFast().await()
                     .atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));

@@ -164,6 +164,15 @@ class BrowserTest {
         within(15).until(d -> "SUCCESS".equals(archive.getAttribute("data-state")));
         assertTrue(archive.getText().contains("user-1-"), archive.getText());
 
+        WebElement email = browser.findElement(By.cssSelector("#user-form input[name=email]"));
+        email.clear();
+        email.sendKeys("katherine-" + System.nanoTime() + "@example.org");
+        browser.findElement(By.cssSelector("#user-form button")).click();
+        WebElement created = newestTask("new user(name=Katherine Johnson");
+        within(15).until(d -> "SUCCESS".equals(created.getAttribute("data-state")));
+        assertTrue(created.getText().contains("userId"), created.getText());
+        within(10).until(d -> browser.findElement(By.id("users")).getText().contains("Katherine Johnson"));
+
         within(15).until(d -> "SUCCESS".equals(process.getAttribute("data-state")));
         assertTrue(process.getText().contains("{\"current\":3,\"total\":3}"), process.getText());
         within(15).until(d -> block.getText().contains("finished (result not kept)"));

@@ -90,6 +90,16 @@ class MalformedInputTest {
                 .body("--x\r\nbroken".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).post("/tasks/add"));
         check("archive-all with a body", client().contentType("application/json").body("[1, 2, 3]")
                 .post("/users/archive-all"));
+        check("create a user with a 3 MB name", client().formParams(Map.of("name", huge, "email", "a@example.org"))
+                .post("/users"));
+        check("create a user as JSON", client().contentType("application/json")
+                .body("{\"name\": \"a\", \"email\": \"a@example.org\"}").post("/users"));
+        check("create a user without fields", client().contentType("application/x-www-form-urlencoded").body("")
+                .post("/users"));
+        for (String email : List.of("", "@", "a@", "@b", "a@@b", "a b@c", "x".repeat(300) + "@example.org")) {
+            check("create a user with email '" + email + "'", client().formParams(Map.of("name", "n", "email",
+                    email)).post("/users"));
+        }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 

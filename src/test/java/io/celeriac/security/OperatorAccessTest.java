@@ -83,7 +83,8 @@ class OperatorAccessTest {
             "POST /dead-letters/{id}/requeue", "DELETE /dead-letters/{id}");
     /** The seed's surface (as the guide has it) and the example's workflow routes: open to every caller. */
     private static final Set<String> OPEN = Set.of("POST /tasks/add", "POST /tasks/block", "POST /tasks/process",
-            "GET /tasks/result/{id}", "GET /tasks/result/{id}/events", "GET /users", "POST /users/{id}/archive",
+            "GET /tasks/result/{id}", "GET /tasks/result/{id}/events", "GET /users", "POST /users",
+            "POST /users/{id}/archive",
             "POST /users/archive-all", "GET /groups/{id}");
 
     @TestHTTPResource("/")

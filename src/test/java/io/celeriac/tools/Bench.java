@@ -100,6 +100,9 @@ public final class Bench {
         // Every timed phase runs on warmed-up JVMs: the first seconds of a fresh one are spent compiling.
         enqueueApi(api, n(3_000, 10_000), "add");
         print("enqueue_api_per_s" + suffix, enqueueApi(api, tasks, "add"));
+        // The same sends, each in a transaction of its own: through the outbox (a row written and deleted per send).
+        enqueueApi(api, n(1_000, 3_000), "add", "each");
+        print("enqueue_api_tx_outbox_per_s" + suffix, enqueueApi(api, tasks, "add", "each"));
         fixedRateHttp(api, 1000, n(5, 10), suffix);
         purge(factory);
 
@@ -209,7 +212,12 @@ public final class Bench {
     }
 
     private double enqueueApi(AppProcess api, int count, String task) throws Exception {
-        HttpResponse<String> r = api.postForm("/bench/enqueue", "count=" + count + "&threads=" + senders + "&task=" + task);
+        return enqueueApi(api, count, task, "none");
+    }
+
+    private double enqueueApi(AppProcess api, int count, String task, String transaction) throws Exception {
+        HttpResponse<String> r = api.postForm("/bench/enqueue", "count=" + count + "&threads=" + senders + "&task="
+                + task + "&transaction=" + transaction);
         if (r.statusCode() != 200) {
             throw new IllegalStateException("bench enqueue failed: " + r.body());
         }

@@ -1,0 +1,212 @@
+package io.celeriac.outbox;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.celeriac.client.TaskClient;
+import io.celeriac.message.TaskMessage;
+import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.worker.ReliabilityTasks;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Sends inside a transaction wait for its commit, vanish with its rollback, and survive a crash in between. */
+@QuarkusTest
+class OutboxTest {
+
+    @Inject
+    TaskClient tasks;
+
+    @Inject
+    OutboxTable table;
+
+    @Inject
+    OutboxRelay relay;
+
+    @Inject
+    TaskMessageCodec codec;
+
+    @Inject
+    ReliabilityTasks probe;
+
+    private static int status(String id) {
+        return given().get("/tasks/result/{id}", id).statusCode();
+    }
+
+    private static void awaitSuccess(String id) {
+        await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                .until(() -> status(id) == 200
+                && "SUCCESS".equals(given().get("/tasks/result/{id}", id).jsonPath().getString("state")));
+    }
+
+    @Test
+    void aTaskSentInATransactionIsPublishedOnlyOnceItCommits() {
+        String key = UUID.randomUUID().toString();
+        String id = QuarkusTransaction.requiringNew().call(() -> {
+            String sent = tasks.delay("record", key).id();
+            // Long enough for a worker to have run it, had it been published.
+            Thread.sleep(1500);
+            assertEquals(404, status(sent), "not even PENDING before the commit");
+            assertEquals(0, probe.attempts(key), "it did not run before the commit");
+            return sent;
+        });
+        awaitSuccess(id);
+        assertEquals(1, probe.attempts(key));
+    }
+
+    @Test
+    void aRollbackSendsNothing() throws Exception {
+        String key = UUID.randomUUID().toString();
+        long held = table.count();
+        QuarkusTransaction.begin();
+        String id = tasks.delay("record", key).id();
+        QuarkusTransaction.rollback();
+        Thread.sleep(1500);
+        assertEquals(404, status(id), "answers as never sent");
+        assertEquals(0, probe.attempts(key));
+        assertEquals(held, table.count(), "no row left");
+    }
+
+    @Test
+    void outsideATransactionASendIsPublishedAtOnce() {
+        String key = UUID.randomUUID().toString();
+        String id = tasks.delay("record", key).id();
+        assertEquals(200, status(id), "recorded before the call returned");
+        awaitSuccess(id);
+    }
+
+    @Test
+    void creatingAUserSendsItsArchiveWhichAlwaysFindsIt() {
+        List<String> results = new ArrayList<>();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        for (int i = 0; i < 30; i++) {
+            Map<String, Object> created = given().formParams(Map.of("name", "User " + i, "email", "u" + i + "-" + run
+                    + "@example.org")).post("/users").then().statusCode(200).extract().jsonPath().getMap("");
+            assertTrue(created.get("user_id") instanceof Number, created.toString());
+            results.add((String) created.get("result_id"));
+        }
+        for (String id : results) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/tasks/result/{id}", id).jsonPath()
+                    .getBoolean("ready"));
+            given().get("/tasks/result/{id}", id).then().body("state", org.hamcrest.Matchers.equalTo("SUCCESS"));
+        }
+    }
+
+    @Test
+    void aTakenEmailAnswers409AndSendsNothing() {
+        String email = "taken-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
+        given().formParams(Map.of("name", "First", "email", email)).post("/users").then().statusCode(200);
+        double sentBefore = sentArchives();
+        given().formParams(Map.of("name", "Second", "email", email.toUpperCase())).post("/users").then()
+                .statusCode(409).body("field", org.hamcrest.Matchers.equalTo("email"));
+        assertEquals(sentBefore, sentArchives(), "no archive sent for the refused user");
+        given().formParams(Map.of("name", "", "email", "x@example.org")).post("/users").then().statusCode(400)
+                .body("field", org.hamcrest.Matchers.equalTo("name"));
+        given().formParams(Map.of("name", "No Email", "email", "not-an-address")).post("/users").then()
+                .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("email"));
+    }
+
+    private static double sentArchives() {
+        String metrics = given().get("/q/metrics").asString();
+        return metrics.lines().filter(l -> l.startsWith("celeriac_tasks_sent_total{task=\"generate_user_archive\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** A row committed but never published (its instance died): any instance's sweep publishes it. */
+    @Test
+    void aRowLeftBehindIsPublishedByTheSweep() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String id = leftBehind(key);
+        relay.sweep();
+        awaitSuccess(id);
+        assertEquals(1, probe.attempts(key));
+    }
+
+    @Test
+    void twoRelaysSweepingAtOnceEachPublishADifferentShareAndEveryRowOnce() throws Exception {
+        int rows = 200;
+        List<String> keys = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            String key = UUID.randomUUID().toString();
+            keys.add(key);
+            ids.add(leftBehind(key));
+        }
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Integer>> sweeps = List.of(two.submit(() -> {
+                go.await();
+                return relay.sweep();
+            }), two.submit(() -> {
+                go.await();
+                return relay.sweep();
+            }));
+            go.countDown();
+            // The app's own scheduled sweep may take a share too: between the two, no row is published twice.
+            int published = sweeps.get(0).get() + sweeps.get(1).get();
+            assertTrue(published <= rows, "a row was claimed by both relays: " + sweeps.get(0).get() + " + "
+                    + sweeps.get(1).get() + " of " + rows);
+        } finally {
+            two.shutdown();
+        }
+        for (String id : ids) {
+            awaitSuccess(id);
+        }
+        for (String key : keys) {
+            assertEquals(1, probe.attempts(key), key);
+        }
+        assertEquals(0, table.count());
+    }
+
+    /** A row published twice (a crash after the broker's confirm, before the delete) runs its task once. */
+    @Test
+    void aRowPublishedTwiceRunsItsTaskOnce() throws Exception {
+        String key = UUID.randomUUID().toString();
+        TaskMessage message = message(key);
+        OutboxTable.Row row = new OutboxTable.Row("twice-" + key, message.id(), codec.store(message));
+        assertTrue(relay.publish(List.of(row)));
+        awaitSuccess(message.id());
+        assertTrue(relay.publish(List.of(row)));
+        Thread.sleep(1000);
+        assertEquals(1, probe.attempts(key), "the second copy found the task done");
+        assertEquals("SUCCESS", given().get("/tasks/result/{id}", message.id()).jsonPath().getString("state"),
+                "and did not turn it back into PENDING");
+    }
+
+    private TaskMessage message(String key) {
+        String id = UUID.randomUUID().toString();
+        var args = io.celeriac.message.WireJson.MAPPER.createArrayNode().add(key);
+        return new TaskMessage(id, "record", args, io.celeriac.message.WireJson.MAPPER.createObjectNode(), null, 0,
+                null, null, id, null, null, null, false, null, null, null, null, null);
+    }
+
+    /** A committed row whose claim already ran out, as a process killed after its commit leaves it. */
+    private String leftBehind(String key) {
+        TaskMessage message = message(key);
+        QuarkusTransaction.requiringNew().run(() -> {
+            try {
+                table.insert(message.id(), codec.store(message), "a-dead-instance", System.currentTimeMillis() - 1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return message.id();
+    }
+}
