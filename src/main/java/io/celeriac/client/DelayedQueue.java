@@ -137,6 +137,15 @@ public class DelayedQueue {
                 codec.store(message));
     }
 
+    /**
+     * As {@link #add}, under an entry named by the caller ({@code uuid}, a UUID): added twice, it waits once (the
+     * outbox names it after its row, which it may publish twice).
+     */
+    public void addOnce(TaskMessage message, Instant eta, String uuid) {
+        ADD.run(redis, KEYS, message.id() + SEPARATOR + uuid, Long.toString(eta.toEpochMilli()),
+                codec.store(message));
+    }
+
     /** How many tasks wait for their eta (a task id that waits twice counts twice). */
     public long size() {
         return redis.sortedSet(String.class).zcard(INDEX);

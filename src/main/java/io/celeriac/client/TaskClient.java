@@ -166,6 +166,8 @@ public class TaskClient {
                 options.eta().map(CeleryTime::format).orElse(null),
                 options.expires().map(CeleryTime::format).orElse(null), id, null, null, null, ignoreResult, null,
                 timelimit, null, queue, priority);
+        // Before the outbox takes it: a message no publish could route would otherwise fail only after the commit.
+        publisher.checkRoutable(message);
         if (outbox.hold(message)) {
             // Inside a transaction: recorded and published once it commits, never if it rolls back.
             return id;

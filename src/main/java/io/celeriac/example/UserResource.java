@@ -58,6 +58,10 @@ public class UserResource {
         try {
             user.persistAndFlush();
         } catch (PersistenceException e) {
+            if (!(e instanceof org.hibernate.exception.ConstraintViolationException)
+                    && !(e.getCause() instanceof org.hibernate.exception.ConstraintViolationException)) {
+                throw e;
+            }
             // Another request took the email between the check and the insert.
             throw new ConflictException("email", "a user with email '" + user.email + "' exists");
         }

@@ -53,8 +53,19 @@ public class Outbox {
      * whether it did. Otherwise the caller sends it as usual.
      */
     public boolean hold(TaskMessage message) {
-        if (!config.outbox().enabled() || !inTransaction()) {
+        if (!config.outbox().enabled()) {
             return false;
+        }
+        int status = status(message);
+        if (status == Status.STATUS_NO_TRANSACTION) {
+            return false;
+        }
+        if (status != Status.STATUS_ACTIVE) {
+            // Marked for rollback (an exception caught, a timeout, an abandoned task) or ending: whatever it sends
+            // would never be published, and sending it at once would break the promise.
+            throw new TaskNotSentException(message.id(), "task '" + message.task() + "' not sent: the transaction "
+                    + "it is sent in is " + (status == Status.STATUS_MARKED_ROLLBACK ? "marked for rollback"
+                            : "ending (status " + status + ")"), null);
         }
         Held held = (Held) synchronizations.getResource(HELD);
         if (held == null) {
@@ -73,11 +84,12 @@ public class Outbox {
         return true;
     }
 
-    private boolean inTransaction() {
+    private int status(TaskMessage message) {
         try {
-            return transactions.getStatus() == Status.STATUS_ACTIVE;
+            return transactions.getStatus();
         } catch (SystemException e) {
-            return false;
+            throw new TaskNotSentException(message.id(), "task '" + message.task() + "' not sent: the transaction "
+                    + "manager cannot say whether a transaction is active (" + e.getMessage() + ")", e);
         }
     }
 
@@ -86,8 +98,19 @@ public class Outbox {
 
         final List<OutboxTable.Row> rows = new ArrayList<>();
 
+        /**
+         * The claim runs from the commit, not from the send: a transaction that outlasts the lease must not commit
+         * rows another instance's sweep may take while this one publishes them.
+         */
         @Override
         public void beforeCompletion() {
+            try {
+                table.claim(rows, Node.id(), System.currentTimeMillis() + config.outbox().claimLease().toMillis());
+            } catch (SQLException e) {
+                // Rolls the transaction back: better than a commit whose tasks two instances might publish at once.
+                throw new IllegalStateException("outbox: cannot renew the claim on " + rows.size() + " held task(s): "
+                        + e.getMessage(), e);
+            }
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.celeriac.outbox;
 
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -14,7 +16,9 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.celeriac.client.TaskClient;
+import io.celeriac.client.DelayedQueue;
+import io.celeriac.client.Publisher;
+import io.celeriac.client.TaskNotRoutableException;
 import io.celeriac.client.TaskSendUncertainException;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.config.Node;
@@ -40,7 +44,8 @@ public class OutboxRelay {
     static final int SWEEP_BATCH = 500;
 
     private final OutboxTable table;
-    private final TaskClient client;
+    private final Publisher publisher;
+    private final DelayedQueue delayed;
     private final ResultStore results;
     private final TaskMessageCodec codec;
     private final TaskMetrics metrics;
@@ -52,10 +57,11 @@ public class OutboxRelay {
         return thread;
     });
 
-    public OutboxRelay(OutboxTable table, TaskClient client, ResultStore results, TaskMessageCodec codec,
-            TaskMetrics metrics, CeleriacConfig config) {
+    public OutboxRelay(OutboxTable table, Publisher publisher, DelayedQueue delayed, ResultStore results,
+            TaskMessageCodec codec, TaskMetrics metrics, CeleriacConfig config) {
         this.table = table;
-        this.client = client;
+        this.publisher = publisher;
+        this.delayed = delayed;
         this.results = results;
         this.codec = codec;
         this.metrics = metrics;
@@ -63,10 +69,30 @@ public class OutboxRelay {
     }
 
     void start(@Observes StartupEvent start) {
-        if (config.outbox().enabled() && config.outbox().createTable()) {
+        if (!config.outbox().enabled()) {
+            return;
+        }
+        Duration longestPublish = config.taskPublishTimeout().multipliedBy(2).plusSeconds(1);
+        if (config.outbox().claimLease().compareTo(longestPublish) <= 0) {
+            // A claim that can run out while its holder still publishes lets a sweep publish the same row at once.
+            throw new IllegalStateException("celeriac.outbox.claim-lease (" + config.outbox().claimLease()
+                    + ") must be longer than a publish can take: 2 x celeriac.task-publish-timeout + 1 s = "
+                    + longestPublish);
+        }
+        if (config.outbox().createTable()) {
+            createTable();
+        }
+    }
+
+    private void createTable() {
+        try {
+            table.create();
+        } catch (SQLException first) {
+            // Instances starting together can race on "if not exists" (PostgreSQL's catalog): once more, then fail.
             try {
+                Thread.sleep(500);
                 table.create();
-            } catch (SQLException e) {
+            } catch (SQLException | InterruptedException e) {
                 throw new IllegalStateException("celeriac.outbox: cannot create table " + OutboxTable.NAME
                         + " (create it yourself and set celeriac.outbox.create-table=false, see the README): "
                         + e.getMessage(), e);
@@ -76,12 +102,17 @@ public class OutboxRelay {
 
     /**
      * Publishes a committed transaction's rows before the caller goes on (a request answers once its tasks are
-     * queued, as outside a transaction). What cannot be published now stays for the sweep.
+     * queued, as outside a transaction); the rows are deleted afterwards, apart, so the wait holds no second
+     * database connection. What cannot be published now stays for the sweep.
      */
     void afterCommit(List<OutboxTable.Row> rows) {
-        Future<?> publish = afterCommit.submit(() -> publish(rows));
         try {
-            publish.get(config.taskPublishTimeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
+            Future<List<OutboxTable.Row>> publish = afterCommit.submit(() -> publish(rows));
+            List<OutboxTable.Row> published = publish.get(config.taskPublishTimeout().toMillis() * 2 + 1000,
+                    TimeUnit.MILLISECONDS);
+            if (!published.isEmpty()) {
+                afterCommit.execute(() -> delete(published));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -97,9 +128,9 @@ public class OutboxRelay {
         sweep();
     }
 
-    /** Publishes the rows whose claim ran out; answers how many. */
-    public int sweep() {
-        int published = 0;
+    /** Publishes the rows whose claim ran out; answers the ids of the tasks it published. */
+    public List<String> sweep() {
+        List<String> published = new ArrayList<>();
         try {
             while (true) {
                 long now = System.currentTimeMillis();
@@ -109,10 +140,22 @@ public class OutboxRelay {
                     return published;
                 }
                 LOG.infof("outbox: publishing %d task(s) left behind", rows.size());
-                if (!publish(rows)) {
+                List<OutboxTable.Row> done = publish(rows);
+                if (done.size() < rows.size() && rows.size() > 1) {
+                    // One bad row must not hold back a batch: the others, one by one.
+                    done = new ArrayList<>(done);
+                    for (OutboxTable.Row row : rows) {
+                        if (!done.contains(row)) {
+                            done.addAll(publish(List.of(row)));
+                        }
+                    }
+                }
+                delete(done);
+                done.forEach(row -> published.add(row.taskId()));
+                if (done.size() < rows.size()) {
+                    // The rest waits for its claim to run out again (the broker or Redis is away).
                     return published;
                 }
-                published += rows.size();
             }
         } catch (SQLException e) {
             LOG.warnf("outbox sweep failed, next in %s: %s", config.outbox().sweepInterval(), e.getMessage());
@@ -120,45 +163,85 @@ public class OutboxRelay {
         }
     }
 
-    /** Records PENDING unless a record is ready, publishes, then deletes the rows; answers whether all went. */
-    boolean publish(List<OutboxTable.Row> rows) {
+    /**
+     * Records PENDING unless a record is ready, then publishes (a message with an eta goes to the delayed queue
+     * under an entry of its row, so a row published twice waits there once); answers the rows that are done with:
+     * published, or ended for good (unreadable, or not routable), which are recorded FAILURE so their ids do not
+     * answer 404 for ever.
+     */
+    List<OutboxTable.Row> publish(List<OutboxTable.Row> rows) {
+        List<OutboxTable.Row> done = new ArrayList<>(rows.size());
+        List<OutboxTable.Row> sendable = new ArrayList<>(rows.size());
         List<TaskMessage> messages = new ArrayList<>(rows.size());
         List<ResultStore.Sent> pending = new ArrayList<>(rows.size());
         for (OutboxTable.Row row : rows) {
             try {
                 TaskMessage message = codec.restore(row.message());
+                publisher.checkRoutable(message);
                 messages.add(message);
+                sendable.add(row);
                 pending.add(new ResultStore.Sent(message.id(), message.task(),
                         Boolean.TRUE.equals(message.ignoreResult())));
-            } catch (MalformedMessageException e) {
-                // Only this code writes rows: a row it cannot read would come back every sweep.
-                LOG.errorf("outbox row %s (task %s) cannot be read and is dropped: %s", row.rowId(), row.taskId(),
-                        e.getMessage());
+            } catch (MalformedMessageException | TaskNotRoutableException e) {
+                LOG.errorf("outbox row %s (task %s) cannot be published and ends as FAILURE: %s", row.rowId(),
+                        row.taskId(), e.getMessage());
+                if (endedForGood(row, e)) {
+                    done.add(row);
+                }
             }
         }
+        if (messages.isEmpty()) {
+            return done;
+        }
         try {
-            if (!messages.isEmpty()) {
-                // Guarded: a republished row must not turn a finished task back into PENDING.
-                results.sentAllUnlessReady(pending, config.taskPublishTimeout());
-                client.enqueueAll(messages);
+            // Guarded: a republished row must not turn a finished task back into PENDING.
+            results.sentAllUnlessReady(pending, config.taskPublishTimeout());
+            List<TaskMessage> now = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                TaskMessage message = messages.get(i);
+                Instant eta = message.etaInstant().orElse(null);
+                if (eta != null && eta.isAfter(Instant.now())) {
+                    delayed.addOnce(message, eta, sendable.get(i).rowId());
+                } else {
+                    now.add(message);
+                }
+            }
+            if (!now.isEmpty()) {
+                publisher.publishAll(now);
             }
         } catch (TaskSendUncertainException e) {
             LOG.warnf("outbox: the broker did not confirm %d task(s) in time; they stay held and are published "
                     + "again after %s (a duplicate is harmless)", messages.size(), config.outbox().claimLease());
-            return false;
+            return done;
         } catch (RuntimeException e) {
             LOG.warnf("outbox: %d task(s) not published yet, again after %s: %s", messages.size(),
                     config.outbox().claimLease(), e.getMessage());
-            return false;
+            return done;
         }
         messages.forEach(m -> metrics.sent(m.task()));
+        done.addAll(sendable);
+        return done;
+    }
+
+    private boolean endedForGood(OutboxTable.Row row, RuntimeException why) {
+        try {
+            results.failed(row.taskId(), null, why);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void delete(List<OutboxTable.Row> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
         try {
             table.delete(rows);
         } catch (SQLException e) {
             LOG.warnf("outbox: %d published row(s) not deleted (%s); they are published again, harmlessly",
                     rows.size(), e.getMessage());
         }
-        return true;
     }
 
     @PreDestroy

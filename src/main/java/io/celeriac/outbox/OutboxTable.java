@@ -65,6 +65,20 @@ public class OutboxTable {
         return row;
     }
 
+    /** Sets the claim of these rows (in the caller's transaction, before its commit). */
+    void claim(List<Row> rows, String claimedBy, long until) throws SQLException {
+        try (Connection db = dataSource.getConnection(); PreparedStatement sql = db.prepareStatement("update " + NAME
+                + " set claimed_until = ?, claimed_by = ? where row_id = ?")) {
+            for (Row row : rows) {
+                sql.setLong(1, until);
+                sql.setString(2, claimedBy);
+                sql.setString(3, row.rowId());
+                sql.addBatch();
+            }
+            sql.executeBatch();
+        }
+    }
+
     /**
      * Claims up to {@code limit} rows whose claim ran out, for {@code claimedBy} until {@code until}. Each claim is
      * an update guarded by the expired claim, so of two instances sweeping at once only one gets a row.

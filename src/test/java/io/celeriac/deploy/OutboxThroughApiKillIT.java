@@ -38,7 +38,8 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
 @QuarkusTestResource(value = Settings.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "celeriac.roles", value = "worker"),
         @ResourceArg(name = "celeriac.outbox.sweep-interval", value = "1s"),
-        @ResourceArg(name = "celeriac.outbox.claim-lease", value = "3s"),
+        @ResourceArg(name = "celeriac.outbox.claim-lease", value = "4s"),
+        @ResourceArg(name = "celeriac.task-publish-timeout", value = "1s"),
         @ResourceArg(name = "example.archive-dir", value = "target/outbox-it-archives") })
 class OutboxThroughApiKillIT {
 
@@ -87,7 +88,16 @@ class OutboxThroughApiKillIT {
         Map<String, String> settings = new HashMap<>(servers);
         settings.putAll(database);
         settings.put("celeriac.roles", "api");
-        settings.put("celeriac.outbox.claim-lease", "3s");
+        settings.put("celeriac.outbox.claim-lease", "4s");
+        settings.put("celeriac.task-publish-timeout", "1s");
+        // User ids start again with each database: archives of an earlier run would count as this one's.
+        if (Files.isDirectory(archives)) {
+            try (Stream<Path> old = Files.list(archives)) {
+                for (Path file : (Iterable<Path>) old::iterator) {
+                    Files.delete(file);
+                }
+            }
+        }
         String email = "killed-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
         assertEquals(null, heldTaskId(), "the outbox starts empty");
         String taskId;
