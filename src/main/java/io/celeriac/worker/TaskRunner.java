@@ -404,7 +404,7 @@ public class TaskRunner {
         execution.bind();
         ManagedContext request = Arc.container().requestContext();
         request.activate();
-        try {
+        try (TaskLogContext logs = TaskLogContext.enter(task.name(), message.id())) {
             context.enter(message.id(), task.name(), message.retries(), !tracked, execution.startedAt,
                     execution::softLimitExceeded);
             Object[] args = arguments.bind(task.name(), task.method(), message.args(), message.kwargs());
