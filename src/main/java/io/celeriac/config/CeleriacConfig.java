@@ -90,6 +90,18 @@ public interface CeleriacConfig {
 
     Security security();
 
+    /** Dev mode's own servers (see {@code io.celeriac.devservices.DevServers}). */
+    DevServices devservices();
+
+    interface DevServices {
+        /**
+         * In dev mode, start local RabbitMQ and Redis when the configured ones are on this machine and do not answer
+         * (on in the dev profile, off elsewhere).
+         */
+        @WithDefault("false")
+        boolean enabled();
+    }
+
     interface Security {
         /**
          * Signs every message sent with HMAC-SHA256 under this key, and makes workers dead-letter messages whose
