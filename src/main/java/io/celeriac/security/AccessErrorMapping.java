@@ -23,22 +23,22 @@ public class AccessErrorMapping {
 
     @ServerExceptionMapper
     public Response unauthorized(UnauthorizedException e, HttpHeaders headers) {
-        return challenge(headers);
+        return challenge(headers, "sign in as an operator (role " + OperatorRoles.ADMIN + " or " + OperatorRoles.VIEWER
+                + ")");
     }
 
     /** Credentials that do not sign anyone in (authentication is lazy, so this reaches the REST layer). */
     @ServerExceptionMapper
     public Response failed(AuthenticationFailedException e, HttpHeaders headers) {
-        return challenge(headers);
+        return challenge(headers, "sign in failed: unknown user or wrong password");
     }
 
     /**
      * The page signs in with a form of its own and says so with {@code X-Requested-With}: to such a request the
      * refusal comes without the Basic challenge, which would make the browser pop up its own password dialog.
      */
-    private static Response challenge(HttpHeaders headers) {
-        String error = usersConfigured()
-                ? "sign in as an operator (role " + OperatorRoles.ADMIN + " or " + OperatorRoles.VIEWER + ")"
+    private static Response challenge(HttpHeaders headers, String why) {
+        String error = usersConfigured() ? why
                 : "the operator surface is off: no operator users are configured (quarkus.security.users.embedded.*"
                         + " or OIDC; see the README's Security section)";
         Response.ResponseBuilder refusal = Response.status(401).entity(Map.of("error", error));

@@ -111,7 +111,7 @@ class BrowserTest {
 
         signIn(Operators.VIEWER, "not-the-password");
         WebElement error = within(10).until(d -> d.findElement(By.id("sign-in-error")));
-        within(10).until(d -> error.getText().contains("sign in"));
+        within(10).until(d -> error.getText().contains("wrong password"));
         assertFalse(browser.findElement(By.id("operator-panels")).isDisplayed());
         screenshot("0-sign-in");
 

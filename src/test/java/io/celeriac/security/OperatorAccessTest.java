@@ -44,7 +44,7 @@ class OperatorAccessTest {
         Operators.asViewer().post("/tasks/{id}/revoke", id).then().statusCode(403)
                 .body("error", containsString("celeriac-admin"));
         given().auth().preemptive().basic(Operators.ADMIN, "wrong").post("/tasks/{id}/revoke", id).then()
-                .statusCode(401).body("error", containsString("sign in"));
+                .statusCode(401).body("error", containsString("wrong password"));
         Operators.asAdmin().post("/tasks/{id}/revoke", "no-such-task").then().statusCode(404);
     }
 
