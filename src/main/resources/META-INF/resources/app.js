@@ -169,11 +169,47 @@ async function refresh() {
   if (response && response.ok) show(await response.json());
 }
 
+// Charts in plain SVG: each series a polyline over the last 15 minutes, scaled to its own peak.
+const SVG = 'http://www.w3.org/2000/svg';
+function draw(svg, series, from, to) {
+  const peak = Math.max(1e-9, ...series.flatMap(s => s.points.map(p => p[1])));
+  svg.replaceChildren(...series.map(s => {
+    const line = document.createElementNS(SVG, 'polyline');
+    line.setAttribute('class', s.cls);
+    line.setAttribute('points', s.points.map(([t, v]) =>
+      `${((t - from) / (to - from) * 300).toFixed(1)},${(58 - v / peak * 56).toFixed(1)}`).join(' '));
+    return line;
+  }));
+  svg.dataset.peak = peak > 1e-9 ? peak.toFixed(2) : '0';
+}
+
+function charts(history) {
+  const to = Date.now(), from = to - 15 * 60 * 1000;
+  const ok = [], bad = [];
+  for (let i = 1; i < history.length; i++) {
+    const a = history[i - 1], b = history[i], seconds = (b.at - a.at) / 1000;
+    if (seconds <= 0) continue;
+    ok.push([b.at, Math.max(0, (b.succeeded - a.succeeded) / seconds)]);
+    bad.push([b.at, Math.max(0, (b.failed - a.failed) / seconds)]);
+  }
+  draw($('chart-rate'), [{ points: ok, cls: 'ok' }, { points: bad, cls: 'bad' }], from, to);
+  const queued = history.filter(h => h.queued != null).map(h => [h.at, h.queued]);
+  draw($('chart-queue'), [{ points: queued, cls: 'queue' }], from, to);
+  $('rate-now').textContent = ok.length ? `now ${ok[ok.length - 1][1].toFixed(1)}/s` : '';
+  $('queue-now').textContent = queued.length ? `now ${queued[queued.length - 1][1]}` : '';
+}
+
 function show(d) {
   $('sign-in').hidden = true;
   $('operator-panels').hidden = false;
   $('operator-name').textContent = d.operator.name;
   $('operator-role').textContent = d.operator.admin ? 'admin' : 'viewer';
+  charts(d.history || []);
+  $('runtimes').tBodies[0].replaceChildren(...(d.runtimes || []).map(r => {
+    const row = document.createElement('tr');
+    row.append(cell(r.name), cell(r.count), cell(`${r.p50_ms} ms`), cell(`${r.p95_ms} ms`), cell(`${r.max_ms} ms`));
+    return row;
+  }));
   for (const key of ['sent', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED']) $(`stat-${key}`).textContent = d.totals[key] || 0;
   $('queue-ready').textContent = d.queue.ready == null ? '?' : d.queue.ready;
   $('queue-delayed').textContent = d.queue.delayed;

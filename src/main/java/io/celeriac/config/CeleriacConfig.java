@@ -90,6 +90,15 @@ public interface CeleriacConfig {
 
     Security security();
 
+    /** The dashboard's charts. */
+    DashboardSettings dashboard();
+
+    interface DashboardSettings {
+        /** How often the cluster's counters and queue depth are sampled for the charts (kept 15 minutes). */
+        @WithDefault("5s")
+        Duration sampleInterval();
+    }
+
     /** Dev mode's own servers (see {@code io.celeriac.devservices.DevServers}). */
     DevServices devservices();
 

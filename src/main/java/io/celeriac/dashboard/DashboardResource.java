@@ -56,11 +56,13 @@ public class DashboardResource {
     private final GroupStore groupStore;
     private final ResultStore results;
     private final SecurityIdentity identity;
+    private final Throughput throughput;
 
     public DashboardResource(RedisDataSource redis, ObjectMapper mapper, TaskMetrics metrics, DelayedQueue delayed,
             DeadLetters deadLetters, WorkerRegistry workers, BeatResource beat, GroupStore groupStore,
-            ResultStore results, SecurityIdentity identity) {
+            ResultStore results, SecurityIdentity identity, Throughput throughput) {
         this.identity = identity;
+        this.throughput = throughput;
         this.groupStore = groupStore;
         this.results = results;
         this.redis = redis;
@@ -96,7 +98,10 @@ public class DashboardResource {
         queue.put("dead_letters", deadLetters.count());
         body.put("queue", queue);
 
-        body.put("recent", recent.stream().limit(RECENT_SHOWN).map(this::row).toList());
+        List<Map<String, Object>> rows = recent.stream().map(this::row).toList();
+        body.put("recent", rows.subList(0, Math.min(RECENT_SHOWN, rows.size())));
+        body.put("runtimes", runtimes(rows));
+        body.put("history", throughput.history());
         body.put("groups", groups());
         body.put("workers", workers.live());
         body.put("beat", beat.list());
@@ -179,6 +184,34 @@ public class DashboardResource {
                 ? result.get("exc_type").asText() + ": " + errorMessage(result.path("exc_message"))
                 : null);
         return row;
+    }
+
+    /** Runtime percentiles per task name, over the recent tasks that finished (cluster-wide, from their records). */
+    static List<Map<String, Object>> runtimes(List<Map<String, Object>> rows) {
+        Map<String, List<Long>> byName = new TreeMap<>();
+        for (Map<String, Object> row : rows) {
+            if (row.get("runtime_ms") instanceof Long ms && row.get("name") instanceof String name) {
+                byName.computeIfAbsent(name, n -> new ArrayList<>()).add(ms);
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        byName.forEach((name, times) -> {
+            times.sort(null);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", name);
+            row.put("count", times.size());
+            row.put("p50_ms", percentile(times, 50));
+            row.put("p95_ms", percentile(times, 95));
+            row.put("max_ms", times.get(times.size() - 1));
+            out.add(row);
+        });
+        return out;
+    }
+
+    /** Nearest rank: the smallest value with at least p % of the values at or below it. */
+    static long percentile(List<Long> sorted, int p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 
     /** Celery stores an error's arguments as a list; a message is mostly its one string. */

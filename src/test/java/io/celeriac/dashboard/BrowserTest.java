@@ -179,6 +179,10 @@ class BrowserTest {
 
         within(15).until(d -> stat("SUCCESS") >= succeededBefore + 3 && stat("sent") >= sentBefore + 4);
         within(10).until(d -> d.findElements(By.cssSelector("#recent tbody tr")).size() >= 4);
+        // The tasks above moved the throughput chart (a sample a second in this profile) and the runtimes table.
+        within(20).until(d -> Double.parseDouble(d.findElement(By.id("chart-rate")).getAttribute("data-peak")) > 0);
+        assertFalse(browser.findElements(By.cssSelector("#chart-rate polyline.ok")).isEmpty());
+        within(10).until(d -> d.findElement(By.id("runtimes")).getText().contains("add"));
         assertTrue(browser.findElement(By.id("workers")).getText().contains("/8 busy"),
                 browser.findElement(By.id("workers")).getText());
         screenshot("3-done");

@@ -295,6 +295,14 @@ class DashboardTest {
         assertTrue(entries != null, String.valueOf(beat));
         assertEquals(Operators.asViewer().get("/beat").jsonPath().getList("entries.name"),
                 dashboard.getList("beat.entries.name"));
+        // The charts' data: samples a second apart in this profile, and runtime percentiles per task name.
+        JsonPath charted = await().atMost(Duration.ofSeconds(10)).until(() -> Operators.asViewer().get("/dashboard")
+                .jsonPath(), d -> d.getList("history").size() >= 2);
+        List<Long> ats = charted.getList("history.at", Long.class);
+        assertTrue(ats.get(ats.size() - 1) > ats.get(0), ats.toString());
+        assertTrue(charted.getInt("runtimes.find { it.name == 'add' }.count") >= 1, charted.prettify());
+        assertTrue(charted.getLong("runtimes.find { it.name == 'add' }.p95_ms")
+                >= charted.getLong("runtimes.find { it.name == 'add' }.p50_ms"));
         // Who reads it, so the page knows what to offer.
         assertEquals(Operators.VIEWER, dashboard.getString("operator.name"));
         assertEquals(false, dashboard.getBoolean("operator.admin"));
