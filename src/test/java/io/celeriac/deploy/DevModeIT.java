@@ -62,9 +62,13 @@ class DevModeIT {
 
             Path tasks = project.resolve("src/main/java/io/celeriac/example/ExampleTasks.java");
             Files.writeString(tasks, Files.readString(tasks).replace("return a + b;", "return a + b + 100;"));
-            // Dev mode looks for changes on a request, at most every 2 s: a request after that reloads, and the
-            // task it sends runs the new code.
+            // Dev mode looks for changes on a request, at most every 2 s: a page request after that reloads. The
+            // task is sent once the reloaded app answers (a message that reaches the worker in the first
+            // milliseconds after a reload can be refused by its thread pool: see the README), and runs the new code.
             Thread.sleep(2500);
+            await("the reload").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> status("/") == 200 && Files.readString(log).contains("Live reload total time"));
+            Thread.sleep(1000);
             assertEquals("105", valueOf(add(2, 3)));
             assertEquals(brokerPid, Files.readString(project.resolve(".celeriac/services/rabbitmq/wrapper.pid"))
                     .trim(), "the broker was not restarted by the reload");
