@@ -11,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
@@ -88,10 +87,7 @@ public class Throughput {
                 continue;
             }
             try {
-                JsonNode node = WireJson.MAPPER.readTree(json);
-                samples.add(new Sample(node.path("at").asLong(), node.path("succeeded").asLong(),
-                        node.path("failed").asLong(), node.path("queued").isNumber() ? node.get("queued").asLong()
-                                : null));
+                samples.add(WireJson.MAPPER.readValue(json, Sample.class));
             } catch (JsonProcessingException e) {
                 LOG.debugf("skipping an unreadable throughput sample %s", key);
             }

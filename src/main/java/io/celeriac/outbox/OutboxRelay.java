@@ -72,7 +72,7 @@ public class OutboxRelay {
         if (!config.outbox().enabled()) {
             return;
         }
-        Duration longestPublish = config.taskPublishTimeout().multipliedBy(2).plusSeconds(1);
+        Duration longestPublish = longestPublish();
         if (config.outbox().claimLease().compareTo(longestPublish) <= 0) {
             // A claim that can run out while its holder still publishes lets a sweep publish the same row at once.
             throw new IllegalStateException("celeriac.outbox.claim-lease (" + config.outbox().claimLease()
@@ -82,6 +82,11 @@ public class OutboxRelay {
         if (config.outbox().createTable()) {
             createTable();
         }
+    }
+
+    /** The PENDING write and the broker's confirm, each within the publish timeout, and a margin. */
+    private Duration longestPublish() {
+        return config.taskPublishTimeout().multipliedBy(2).plusSeconds(1);
     }
 
     private void createTable() {
@@ -108,8 +113,7 @@ public class OutboxRelay {
     void afterCommit(List<OutboxTable.Row> rows) {
         try {
             Future<List<OutboxTable.Row>> publish = afterCommit.submit(() -> publish(rows));
-            List<OutboxTable.Row> published = publish.get(config.taskPublishTimeout().toMillis() * 2 + 1000,
-                    TimeUnit.MILLISECONDS);
+            List<OutboxTable.Row> published = publish.get(longestPublish().toMillis(), TimeUnit.MILLISECONDS);
             if (!published.isEmpty()) {
                 afterCommit.execute(() -> delete(published));
             }
