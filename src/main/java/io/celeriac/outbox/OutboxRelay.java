@@ -146,11 +146,16 @@ public class OutboxRelay {
                 LOG.infof("outbox: publishing %d task(s) left behind", rows.size());
                 List<OutboxTable.Row> done = publish(rows);
                 if (done.size() < rows.size() && rows.size() > 1) {
-                    // One bad row must not hold back a batch: the others, one by one.
+                    // One bad row must not hold back a batch: the others, one by one. The first of them failing
+                    // too means the broker or Redis is away, and each would wait out the publish timeout in vain.
                     done = new ArrayList<>(done);
                     for (OutboxTable.Row row : rows) {
                         if (!done.contains(row)) {
-                            done.addAll(publish(List.of(row)));
+                            List<OutboxTable.Row> alone = publish(List.of(row));
+                            if (alone.isEmpty()) {
+                                break;
+                            }
+                            done.addAll(alone);
                         }
                     }
                 }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import io.celeriac.client.TaskClient;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
+import io.celeriac.testing.BrokerAndRedis;
 import io.celeriac.worker.ReliabilityTasks;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
@@ -32,6 +33,9 @@ class OutboxTest {
 
     @Inject
     TaskClient tasks;
+
+    @BrokerAndRedis.Settings
+    Map<String, String> servers;
 
     @Inject
     OutboxTable table;
@@ -258,14 +262,52 @@ class OutboxTest {
 
     /** A committed row whose claim already ran out, as a process killed after its commit leaves it. */
     private String leftBehind(String key) {
+        return leftBehindRow(key).taskId();
+    }
+
+    private OutboxTable.Row leftBehindRow(String key) {
         TaskMessage message = message(key);
-        QuarkusTransaction.requiringNew().run(() -> {
-            try {
-                table.insert(message.id(), codec.store(message), "a-dead-instance", System.currentTimeMillis() - 1);
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException(e);
+        return QuarkusTransaction.requiringNew().call(() -> table.insert(message.id(), codec.store(message),
+                "a-dead-instance", System.currentTimeMillis() - 1));
+    }
+
+    /**
+     * With Redis away, a sweep of a batch tries the batch and then one row alone, and stops: trying each of the
+     * others alone would wait out the publish timeout once per row, holding the sweep for minutes.
+     */
+    @Test
+    void aSweepDuringAnOutageStopsAfterOneRowAloneFailsToo() throws Exception {
+        List<OutboxTable.Row> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            rows.add(leftBehindRow(UUID.randomUUID().toString()));
+        }
+        List<String> attempts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (String.valueOf(record.getMessage()).contains("not published yet")) {
+                    attempts.add(String.valueOf(record.getMessage()));
+                }
             }
-        });
-        return message.id();
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(OutboxRelay.class.getName());
+        logger.addHandler(capture);
+        BrokerAndRedis.freezeRedis(servers, true);
+        try {
+            assertEquals(List.of(), relay.sweep());
+        } finally {
+            BrokerAndRedis.freezeRedis(servers, false);
+            logger.removeHandler(capture);
+            table.delete(rows);
+        }
+        assertEquals(2, attempts.size(), "the batch, then one row alone: " + attempts);
     }
 }
