@@ -50,6 +50,8 @@ public class OutboxRelay {
     private final TaskMessageCodec codec;
     private final TaskMetrics metrics;
     private final CeleriacConfig config;
+    /** Set once start-up has checked the settings and created the table. */
+    private volatile boolean started;
     /** The publish after a commit runs here: the committing thread is still bound to its finished transaction. */
     private final ExecutorService afterCommit = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "celeriac-outbox");
@@ -82,6 +84,7 @@ public class OutboxRelay {
         if (config.outbox().createTable()) {
             createTable();
         }
+        started = true;
     }
 
     /** The PENDING write and the broker's confirm, each within the publish timeout, and a margin. */
@@ -129,7 +132,11 @@ public class OutboxRelay {
     @Scheduled(every = "${celeriac.outbox.sweep-interval}", delay = 1, delayUnit = TimeUnit.SECONDS,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Disabled.class)
     void sweepNow() {
-        sweep();
+        // The scheduler starts with the app, and may fire before start-up has created the table (dev mode starts
+        // its servers first): that sweep would only log a missing table.
+        if (started) {
+            sweep();
+        }
     }
 
     /** Publishes the rows whose claim ran out; answers the ids of the tasks it published. */

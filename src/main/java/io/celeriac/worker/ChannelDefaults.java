@@ -16,7 +16,9 @@ import io.smallrye.config.PropertiesConfigSource;
  * worker nacks for:
  * handing a message back to the queue. Over AMQP 1.0 that is {@code release} (RabbitMQ requeues a released
  * message; its {@code reject} would dead-letter it, draining the work queue during a Redis outage). Over AMQP 0-9-1
- * the worker's nack carries requeue itself, and {@code reject} keeps a nack without it from requeueing.
+ * it is {@code requeue}: the worker's own nack says so anyway, and a message the connector could not hand to the
+ * worker at all (its thread pool refused it while the app stopped) goes back to the queue rather than to
+ * {@code celery.dead}.
  */
 public class ChannelDefaults implements ConfigSourceFactory {
 
@@ -27,7 +29,7 @@ public class ChannelDefaults implements ConfigSourceFactory {
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
         ConfigValue connector = context.getValue("celeriac.connector");
-        String strategy = connector != null && "smallrye-amqp".equals(connector.getValue()) ? "release" : "reject";
+        String strategy = connector != null && "smallrye-amqp".equals(connector.getValue()) ? "release" : "requeue";
         Map<String, String> defaults = new HashMap<>(Map.of(FAILURE_STRATEGY, strategy));
         // The channel consumes the first of the worker's queues, declared as Celery declares it (a direct exchange
         // named like the queue, the queue's name as routing key); a channel has one queue, and QueueConsumers takes

@@ -117,8 +117,11 @@ public class Worker {
         return lastDelivery;
     }
 
+    // Quarkus's worker pool, not a named SmallRye pool: in dev mode a live reload shuts a named pool down behind
+    // Vert.x's back, and the reloaded app was handed the dead pool, refusing every message (DevModeIT). The prefetch,
+    // celeriac.worker.concurrency, bounds how many tasks run at once.
     @Incoming(CHANNEL)
-    @Blocking(value = "celeriac-worker", ordered = false)
+    @Blocking(ordered = false)
     public CompletionStage<Void> receive(Message<?> message) {
         lastDelivery = System.currentTimeMillis();
         if (draining) {
