@@ -307,7 +307,7 @@ public class Canvas {
         return new TaskMessage(id, task, args, signature.kwargs(), empty ? null : embed, 0, eta, expires,
                 lineage == null ? id : lineage.rootId(), lineage == null ? null : lineage.parentId(),
                 text(options, "group_id"), groupIndex != null && groupIndex.isInt() ? groupIndex.asInt() : null,
-                ignoreResult, null, timelimit, text(options, "shadow"), queue, priority);
+                ignoreResult, null, timelimit, text(options, "shadow"), queue, priority, null);
     }
 
     /** A PENDING record for every task of the workflow, so each id is known before the first message leaves. */

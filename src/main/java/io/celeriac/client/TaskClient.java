@@ -32,6 +32,7 @@ import io.celeriac.result.ResultWaiter;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskOptions;
 import io.celeriac.task.TaskRegistry;
+import io.celeriac.tracing.TaskTracing;
 
 /**
  * Sends tasks to the workers, like Celery's {@code delay}, {@code apply_async} and {@code send_task}. A call returns
@@ -59,10 +60,13 @@ public class TaskClient {
     private final long maxArgsSize;
     private final GroupStore groups;
     private final Outbox outbox;
+    private final TaskTracing tracing;
 
     public TaskClient(TaskRegistry registry, Arguments arguments, ResultStore results, Publisher publisher,
             DelayedQueue delayed, TaskMetrics metrics, Routes routes, ResultWaiter waiter, Revocations revocations,
-            ObjectMapper mapper, io.celeriac.config.CeleriacConfig config, GroupStore groups, Outbox outbox) {
+            ObjectMapper mapper, io.celeriac.config.CeleriacConfig config, GroupStore groups, Outbox outbox,
+            TaskTracing tracing) {
+        this.tracing = tracing;
         this.groups = groups;
         this.outbox = outbox;
         this.maxArgsSize = config.taskMaxArgsSize().asLongValue();
@@ -165,7 +169,24 @@ public class TaskClient {
         TaskMessage message = new TaskMessage(id, task, args, kwargs, null, 0,
                 options.eta().map(CeleryTime::format).orElse(null),
                 options.expires().map(CeleryTime::format).orElse(null), id, null, null, null, ignoreResult, null,
-                timelimit, null, queue, priority);
+                timelimit, null, queue, priority, null);
+        TaskTracing.Traced sending = tracing.sending(task, queue, 1);
+        try (sending) {
+            sending.span().setAttribute("messaging.message.id", id);
+            String sent = send(tracing.stamp(message));
+            sending.end(null);
+            return sent;
+        } catch (RuntimeException e) {
+            sending.end(e);
+            throw e;
+        }
+    }
+
+    /** Sends a new task's message: its record first, then the message, or both through the outbox. */
+    private String send(TaskMessage message) {
+        String id = message.id();
+        String task = message.task();
+        boolean ignoreResult = Boolean.TRUE.equals(message.ignoreResult());
         // Before the outbox takes it: a message no publish could route would otherwise fail only after the commit.
         publisher.checkRoutable(message);
         if (outbox.hold(message)) {
@@ -181,7 +202,7 @@ public class TaskClient {
             throw new TaskNotSentException(id, "task '" + task + "' not sent: the result store is unavailable", e);
         }
         try {
-            enqueue(message);
+            enqueueStamped(List.of(message));
         } catch (TaskNotSentException e) {
             forgetQuietly(id);
             throw e;
@@ -208,8 +229,26 @@ public class TaskClient {
         enqueueAll(List.of(message));
     }
 
-    /** As {@link #enqueue}, for many messages: those due now are published together (one wait for the confirms). */
+    /**
+     * As {@link #enqueue}, for many messages: those due now are published together (one wait for the confirms). They
+     * are sent from a producer span of their own, in the current trace.
+     */
     public void enqueueAll(List<TaskMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        TaskMessage first = messages.get(0);
+        TaskTracing.Traced sending = tracing.sending(first.task(), first.queue(), messages.size());
+        try (sending) {
+            enqueueStamped(messages.stream().map(tracing::stamp).toList());
+            sending.end(null);
+        } catch (RuntimeException e) {
+            sending.end(e);
+            throw e;
+        }
+    }
+
+    private void enqueueStamped(List<TaskMessage> messages) {
         List<TaskMessage> now = new java.util.ArrayList<>(messages.size());
         for (TaskMessage message : messages) {
             publisher.checkRoutable(message);

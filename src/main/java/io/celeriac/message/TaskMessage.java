@@ -20,7 +20,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * its embed (callbacks, errbacks, chain, chord; kept as sent, so a canvas passes through). {@code queue} and
  * {@code priority} are where it is routed, not headers. {@code ignoreResult} is null when the sender did not say, and
  * the worker then follows the task's own declaration. {@code timelimit} is {@code [hard, soft]} in seconds, in
- * Celery's order (its documentation says the reverse; its code does not).
+ * Celery's order (its documentation says the reverse; its code does not). {@code traceparent} is the W3C trace
+ * context of whatever sent it (a header Celery ignores), so the worker's spans join the sender's trace.
  */
 @RegisterForReflection
 public record TaskMessage(
@@ -41,7 +42,8 @@ public record TaskMessage(
         List<Double> timelimit,
         String shadow,
         String queue,
-        Integer priority) {
+        Integer priority,
+        String traceparent) {
 
     /** Celery's {@code timelimit}: {@code [hard, soft]} in seconds, either may be null; null when neither is set. */
     public static List<Double> timelimit(Optional<Duration> soft, Optional<Duration> hard) {
@@ -119,18 +121,24 @@ public record TaskMessage(
     /** The same call sent again for retry number {@code retries}, not before {@code eta}. */
     public TaskMessage retry(int retries, Instant eta) {
         return new TaskMessage(id, task, args, kwargs, embed, retries, CeleryTime.format(eta), expires, rootId,
-                parentId, group, groupIndex, ignoreResult, origin, timelimit, shadow, queue, priority);
+                parentId, group, groupIndex, ignoreResult, origin, timelimit, shadow, queue, priority, traceparent);
     }
 
     /** The same call sent afresh (a requeued dead letter): no retries used, due at once. */
     public TaskMessage fresh() {
         return new TaskMessage(id, task, args, kwargs, embed, 0, null, expires, rootId, parentId, group, groupIndex,
-                ignoreResult, origin, timelimit, shadow, queue, priority);
+                ignoreResult, origin, timelimit, shadow, queue, priority, traceparent);
     }
 
     /** The same call, routed to {@code queue} with {@code priority} (null: the queue's default). */
     public TaskMessage routed(String queue, Integer priority) {
         return new TaskMessage(id, task, args, kwargs, embed, retries, eta, expires, rootId, parentId, group,
-                groupIndex, ignoreResult, origin, timelimit, shadow, queue, priority);
+                groupIndex, ignoreResult, origin, timelimit, shadow, queue, priority, traceparent);
+    }
+
+    /** The same call, sent from the trace context {@code traceparent} (W3C; null for none). */
+    public TaskMessage traced(String traceparent) {
+        return new TaskMessage(id, task, args, kwargs, embed, retries, eta, expires, rootId, parentId, group,
+                groupIndex, ignoreResult, origin, timelimit, shadow, queue, priority, traceparent);
     }
 }

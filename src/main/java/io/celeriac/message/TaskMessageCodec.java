@@ -35,6 +35,10 @@ public class TaskMessageCodec {
     }
 
     private static final String LANG = "java";
+    /** The W3C header, which Celery's workers ignore; OpenTelemetry's Python instrumentation reads it too. */
+    public static final String TRACEPARENT = "traceparent";
+    private static final java.util.regex.Pattern TRACEPARENT_FORMAT = java.util.regex.Pattern
+            .compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
     private final ObjectMapper mapper = WireJson.MAPPER;
     private final String origin = "gen" + Node.id();
 
@@ -61,6 +65,9 @@ public class TaskMessageCodec {
         headers.put("kwargsrepr", PythonRepr.of(message.kwargs()));
         headers.put("origin", message.origin() != null ? message.origin() : origin);
         headers.put("ignore_result", Boolean.TRUE.equals(message.ignoreResult()));
+        if (message.traceparent() != null) {
+            headers.put(TRACEPARENT, message.traceparent());
+        }
         return headers;
     }
 
@@ -165,7 +172,16 @@ public class TaskMessageCodec {
                 optionalText(headers, "root_id"), optionalText(headers, "parent_id"), optionalText(headers, "group"),
                 groupIndex.canConvertToInt() ? groupIndex.asInt() : null,
                 ignore.isBoolean() ? ignore.booleanValue() : null, optionalText(headers, "origin"),
-                timelimit(headers, id, task), optionalText(headers, "shadow"), null, null);
+                timelimit(headers, id, task), optionalText(headers, "shadow"), null, null, traceparent(headers));
+    }
+
+    /**
+     * The sender's W3C trace context, when it is one: anything else in the header (another tracer's format, a
+     * truncated value) only means the task starts a trace of its own, so it is dropped rather than refused.
+     */
+    private static String traceparent(ObjectNode headers) {
+        String value = optionalText(headers, TRACEPARENT);
+        return value != null && TRACEPARENT_FORMAT.matcher(value).matches() ? value : null;
     }
 
     private static MalformedMessageException malformed(String id, String task, String problem) {

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import io.celeriac.tracing.TaskTracing;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -30,21 +31,43 @@ final class OutcomeWrites {
     static final int PERMANENT_TRIES = 5;
 
     private final BooleanSupplier stopping;
+    private final TaskTracing tracing;
     private final long firstPause;
     private final long longestPause;
 
-    OutcomeWrites(BooleanSupplier stopping) {
-        this(stopping, FIRST_PAUSE, LONGEST_PAUSE);
+    OutcomeWrites(BooleanSupplier stopping, TaskTracing tracing) {
+        this(stopping, tracing, FIRST_PAUSE, LONGEST_PAUSE);
     }
 
     OutcomeWrites(BooleanSupplier stopping, Duration firstPause, Duration longestPause) {
+        this(stopping, TaskTracing.NONE, firstPause, longestPause);
+    }
+
+    OutcomeWrites(BooleanSupplier stopping, TaskTracing tracing, Duration firstPause, Duration longestPause) {
         this.stopping = stopping;
+        this.tracing = tracing;
         this.firstPause = firstPause.toMillis();
         this.longestPause = longestPause.toMillis();
     }
 
-    /** Runs {@code write} on the calling thread until it lands. */
+    /**
+     * Runs {@code write} on the calling thread until it lands, in a span of its own: what the write sends (a retry,
+     * the next task of a chain) is sent from it.
+     */
     Settle now(String what, Runnable write) {
+        TaskTracing.Traced span = tracing.storing(what);
+        try (span) {
+            Settle settle = tryNow(what, write);
+            span.span().setAttribute("celeriac.settle", settle.name());
+            span.end(null);
+            return settle;
+        } catch (RuntimeException e) {
+            span.end(e);
+            throw e;
+        }
+    }
+
+    private Settle tryNow(String what, Runnable write) {
         long pause = firstPause;
         for (int attempt = 1;; attempt++) {
             try {
@@ -71,7 +94,15 @@ final class OutcomeWrites {
 
     /** As {@link #now}, without holding a thread: the pauses hold the message only. */
     CompletionStage<Settle> later(String what, Supplier<Uni<Void>> write) {
-        return attempt(what, write, 1, firstPause);
+        TaskTracing.Traced span = tracing.storing(what);
+        try (span) {
+            return attempt(what, write, 1, firstPause).whenComplete((settle, failure) -> {
+                if (settle != null) {
+                    span.span().setAttribute("celeriac.settle", settle.name());
+                }
+                span.end(failure);
+            });
+        }
     }
 
     private CompletionStage<Settle> attempt(String what, Supplier<Uni<Void>> write, int attempt, long pause) {

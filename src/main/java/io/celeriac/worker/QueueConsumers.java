@@ -131,7 +131,7 @@ public class QueueConsumers {
         Message<byte[]> message = Message.of(delivery.getBody(),
                 Metadata.of(new QueueDelivery(queue, delivery.getEnvelope().isRedeliver(), delivery.getProperties())),
                 () -> settle(channel, tag, true), reason -> settle(channel, tag, false));
-        worker.receive(message);
+        worker.process(message);
     }
 
     /** An ack, or a put-back (the worker nacks only to hand a message back). */

@@ -50,6 +50,7 @@ import io.celeriac.task.RetryRequested;
 import io.celeriac.task.TaskContext;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TimeLimitExceeded;
+import io.celeriac.tracing.TaskTracing;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.InstanceHandle;
 import io.quarkus.arc.ManagedContext;
@@ -83,6 +84,7 @@ public class TaskRunner {
     private final OutcomeWrites writes;
     private final CeleryEvents events;
     private final Continuations continuations;
+    private final TaskTracing tracing;
     private final long maxResultSize;
     private final ObjectNode workerInfo;
     private final Set<Execution> running = ConcurrentHashMap.newKeySet();
@@ -98,7 +100,8 @@ public class TaskRunner {
     public TaskRunner(Arguments arguments, ResultStore results, TaskContext context, ObjectMapper mapper,
             CeleriacConfig config, TaskClient client, DeadLetters deadLetters, Revocations revocations,
             TaskMessageCodec codec, TaskMetrics metrics, TransactionManager transactions, CeleryEvents events,
-            Continuations continuations) {
+            Continuations continuations, TaskTracing tracing) {
+        this.tracing = tracing;
         this.continuations = continuations;
         this.events = events;
         this.maxResultSize = config.resultMaxSize().asLongValue();
@@ -113,7 +116,7 @@ public class TaskRunner {
         this.codec = codec;
         this.metrics = metrics;
         this.transactions = transactions;
-        this.writes = new OutcomeWrites(() -> stopping);
+        this.writes = new OutcomeWrites(() -> stopping, tracing);
         this.workerInfo = mapper.createObjectNode().put("pid", ProcessHandle.current().pid())
                 .put("hostname", Node.hostname());
         int concurrency = config.worker().concurrency();
@@ -188,11 +191,16 @@ public class TaskRunner {
         Outcome outcome;
         running.add(execution);
         events.taskStarted(message.id());
-        try {
+        TaskTracing.Traced span = tracing.running(message);
+        try (span) {
             outcome = execute(task, message, tracked, execution);
+        } catch (RuntimeException | Error e) {
+            span.end(e);
+            throw e;
         } finally {
             running.remove(execution);
         }
+        span.end(outcome == null ? null : outcome.error());
         if (outcome == null) {
             return CompletableFuture.completedFuture(Settle.PUT_BACK);
         }
@@ -344,7 +352,9 @@ public class TaskRunner {
         }
         Future<JsonNode> future;
         try {
-            future = limited.submit(() -> body(task, message, tracked, execution, hard));
+            // In the run's span, which is current on this thread only.
+            future = limited.submit(io.opentelemetry.context.Context.current()
+                    .wrap(() -> body(task, message, tracked, execution, hard)));
         } catch (RejectedExecutionException e) {
             LOG.errorf("no thread free for time-limited task %s (%d abandoned attempts still run): back to the broker",
                     execution, abandonedCount());

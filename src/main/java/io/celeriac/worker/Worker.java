@@ -6,9 +6,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -37,9 +41,9 @@ import io.celeriac.role.Roles;
 import io.celeriac.task.TaskDefinition;
 import io.celeriac.task.TaskRegistry;
 import io.celeriac.task.UnknownTaskException;
+import io.celeriac.tracing.TaskTracing;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.reactive.messaging.annotations.Blocking;
 
 /**
  * Consumes task messages and runs them, at most {@code celeriac.worker.concurrency} at a time. A message is acked
@@ -70,6 +74,7 @@ public class Worker {
     private final CeleryEvents events;
     private final MessageSigner signer;
     private final Continuations continuations;
+    private final TaskTracing tracing;
     /** The queue of the connector's channel: the first of {@code celeriac.worker.queues} (see QueueConsumers). */
     private final String queue;
     private volatile long lastDelivery;
@@ -79,11 +84,15 @@ public class Worker {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Put-backs in a row: each waits longer, so an outage of Redis is not a busy loop through the broker. */
     private final AtomicInteger putBacks = new AtomicInteger();
+    private static final CompletionStage<Void> RECEIVED = CompletableFuture.completedFuture(null);
+    /** The channel's tasks run here, {@code celeriac.worker.concurrency} at a time; the rest wait their turn. */
+    private final ThreadPoolExecutor runners;
 
     public Worker(TaskMessageCodec codec, TaskRegistry registry, TaskRunner runner, ResultStore results,
             WorkerRegistry workers, DeadLetters deadLetters, Revocations revocations, CeleriacConfig config,
             Roles roles, TaskMetrics metrics, TaskClient client, CeleryEvents events, MessageSigner signer,
-            Continuations continuations) {
+            Continuations continuations, TaskTracing tracing) {
+        this.tracing = tracing;
         this.continuations = continuations;
         this.metrics = metrics;
         this.signer = signer;
@@ -110,6 +119,20 @@ public class Worker {
         this.config = config;
         this.roles = roles;
         workers.abandoned(runner::abandonedCount);
+        AtomicInteger threads = new AtomicInteger();
+        int concurrency = config.worker().concurrency();
+        this.runners = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread thread = new Thread(r, "celeriac-worker-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    /** After the drain: what is still queued here was never started, and goes back with the connection. */
+    @PreDestroy
+    void stopRunners() {
+        runners.shutdownNow();
     }
 
     /** When the last message reached this worker (epoch ms, 0 if none yet). */
@@ -117,12 +140,27 @@ public class Worker {
         return lastDelivery;
     }
 
-    // Quarkus's worker pool, not a named SmallRye pool: in dev mode a live reload shuts a named pool down behind
-    // Vert.x's back, and the reloaded app was handed the dead pool, refusing every message (DevModeIT). The prefetch,
-    // celeriac.worker.concurrency, bounds how many tasks run at once.
+    /**
+     * The channel's messages, on the connector's event loop: each is handed to the worker's own threads at once and
+     * settled by the worker when its outcome is stored, so the stage returned here completes at once and the
+     * connector goes on delivering. Not a SmallRye {@code @Blocking} pool: in dev mode a live reload shut a named
+     * pool down under Vert.x, which handed the dead pool to the reloaded app, and every later message was refused
+     * (DevModeIT); and a pool of {@code celeriac.worker.concurrency} threads bounds what runs over AMQP 1.0 too,
+     * whose connector grants the broker credit regardless of the prefetch settings.
+     */
     @Incoming(CHANNEL)
-    @Blocking(ordered = false)
     public CompletionStage<Void> receive(Message<?> message) {
+        try {
+            runners.execute(() -> process(message));
+        } catch (RejectedExecutionException e) {
+            // The app is stopping: neither run nor settled, the message goes back with the connection.
+            LOG.debugf("not taking a message while stopping: %s", e.getMessage());
+        }
+        return RECEIVED;
+    }
+
+    /** Runs one message on the calling thread up to its first wait; the stage completes once it is settled. */
+    CompletionStage<Void> process(Message<?> message) {
         lastDelivery = System.currentTimeMillis();
         if (draining) {
             // Neither run nor settled, and no thread held (a held thread kept the process alive long after its drain):
@@ -180,6 +218,23 @@ public class Worker {
             deadLetters.add(e.taskId(), e.task(), "malformed: " + e.getMessage(), codec.storeRaw(headers, payload));
             return ACK;
         }
+        TaskTracing.Traced receiving = tracing.receiving(task, task.queue());
+        try (receiving) {
+            return handle(delivery, task, headers, payload).whenComplete((settle, failure) -> {
+                if (settle != null) {
+                    receiving.span().setAttribute("celeriac.settle", settle.name());
+                }
+                receiving.end(failure);
+            });
+        } catch (RuntimeException e) {
+            receiving.end(e);
+            throw e;
+        }
+    }
+
+    /** Handles a decoded message, inside its consumer span. */
+    private CompletionStage<Settle> handle(Message<?> delivery, TaskMessage task, Map<String, ?> headers,
+            Object payload) {
         if (signer.enabled()) {
             Object signature = headers == null ? null : headers.get(MessageSigner.HEADER);
             if (!signer.verify(task, signature == null ? null : signature.toString())) {

@@ -55,6 +55,21 @@ abstract class SeedFlowContract {
     @ConfigProperty(name = "celeriac.broker.port")
     int brokerPort;
 
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "celeriac.worker.concurrency")
+    int concurrency;
+
+    @Test
+    void noMoreTasksRunAtOnceThanTheWorkersConcurrencyWhateverTheBacklog() {
+        ConcurrencyTasks.MOST.set(0);
+        List<io.celeriac.client.AsyncResult<Integer>> sent = java.util.stream.IntStream.range(0, 3 * concurrency)
+                .mapToObj(i -> tasks.<Integer> delay("overlap_probe", 200L)).toList();
+        for (var probe : sent) {
+            probe.get(java.time.Duration.ofSeconds(30));
+        }
+        assertEquals(concurrency, ConcurrencyTasks.MOST.get(), "celeriac.worker.concurrency=" + concurrency
+                + " bounds the tasks running at once, and all of them are used");
+    }
+
     static JsonPath result(String id) {
         return given().get("/tasks/result/{id}", id).then().statusCode(200).extract().jsonPath();
     }

@@ -22,7 +22,7 @@ class MessageSignerTest {
         var json = JsonNodeFactory.instance;
         return new TaskMessage("id-1", "add", json.arrayNode().add(2).add(1.5).add("ü"), json.objectNode().put("k", 5L),
                 null, 2, "2026-01-01T00:00:05.000000+00:00", null, "id-1", null, null, null, true, "gen1@h",
-                Arrays.asList(60.0, 1.5), null, null, null);
+                Arrays.asList(60.0, 1.5), null, null, null, null);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.celeriac.message;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +34,7 @@ class TaskMessageCodecTest {
         var json = JsonNodeFactory.instance;
         return new TaskMessage("id-1", "add", json.arrayNode().add(2).add(4), json.objectNode().put("c", "x"), null,
                 1, "2026-01-01T00:00:05.000000+00:00", null, "id-1", null, null, null, false, "gen42@host",
-                Arrays.asList(60.0, 1.5), null, null, null);
+                Arrays.asList(60.0, 1.5), null, null, null, null);
     }
 
     /** What Celery 5.2.6's send_task('add', (2, 4)) put on the wire (celery-protocol.md 1.6), as py-amqp types it. */
@@ -127,7 +128,7 @@ class TaskMessageCodecTest {
         var embed = json.objectNode();
         embed.putArray("callbacks").addObject().put("task", "log");
         TaskMessage m = new TaskMessage("id-2", "add", json.arrayNode().add(1), json.objectNode(), embed, 0, null,
-                null, "root", "parent", "g-1", 3, true, "gen1@h", null, "alias", "reports", 7);
+                null, "root", "parent", "g-1", 3, true, "gen1@h", null, "alias", "reports", 7, null);
         assertEquals(m, codec.restore(codec.store(m)));
     }
 
@@ -232,5 +233,22 @@ class TaskMessageCodecTest {
         Map<String, Object> more = new HashMap<>(headers);
         more.put(name, value);
         return more;
+    }
+
+    @Test
+    void theSendersTraceContextTravelsInTheW3cHeaderAndAnythingElseThereIsDropped() {
+        String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        TaskMessage traced = message().traced(traceparent);
+        TaskMessageCodec.Wire wire = codec.encode(traced);
+        assertEquals(traceparent, wire.headers().get("traceparent"));
+        assertEquals(traceparent, codec.decode(wire.headers(), wire.body()).traceparent());
+        assertEquals(traceparent, codec.restore(codec.store(traced)).traceparent(), "kept by the outbox and delays");
+        assertFalse(codec.encode(message()).headers().containsKey("traceparent"), "no header outside a trace");
+
+        for (String odd : List.of("not-a-trace", "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01", "")) {
+            Map<String, Object> headers = with(pythonHeaders(), "traceparent", LongStringHelper.asLongString(odd));
+            assertNull(codec.decode(headers, PYTHON_BODY.getBytes(StandardCharsets.UTF_8)).traceparent(),
+                    "'" + odd + "' starts a trace of its own rather than failing the task");
+        }
     }
 }

@@ -169,7 +169,7 @@ class OutboxTest {
         TaskMessage message = message(key);
         String eta = io.celeriac.message.CeleryTime.format(java.time.Instant.now().plusSeconds(3));
         TaskMessage later = new TaskMessage(message.id(), "record", message.args(), message.kwargs(), null, 0, eta,
-                null, message.id(), null, null, null, false, null, null, null, null, null);
+                null, message.id(), null, null, null, false, null, null, null, null, null, null);
         OutboxTable.Row row = new OutboxTable.Row(UUID.randomUUID().toString(), later.id(), codec.store(later));
         long waiting = delayed.size();
         relay.publish(List.of(row));
@@ -257,7 +257,7 @@ class OutboxTest {
         String id = UUID.randomUUID().toString();
         var args = io.celeriac.message.WireJson.MAPPER.createArrayNode().add(key);
         return new TaskMessage(id, "record", args, io.celeriac.message.WireJson.MAPPER.createObjectNode(), null, 0,
-                null, null, id, null, null, null, false, null, null, null, null, null);
+                null, null, id, null, null, null, false, null, null, null, null, null, null);
     }
 
     /** A committed row whose claim already ran out, as a process killed after its commit leaves it. */

@@ -2,6 +2,7 @@ package io.celeriac.worker;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -72,6 +73,8 @@ class TaskLogContextTest {
             assertEquals(report.id(), line.getMdc("task_id"));
             assertEquals("logs_its_work", line.getMdc("task_name"));
             assertEquals("logs_its_work[" + report.id() + "] ", line.getMdc("celeriac.task"));
+            assertTrue(String.valueOf(line.getMdc("trace_id")).matches("[0-9a-f]{32}"),
+                    "and its trace, though no collector samples it: " + line.getMdc("trace_id"));
         } finally {
             root.removeHandler(capture);
         }
