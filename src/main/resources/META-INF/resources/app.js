@@ -217,6 +217,8 @@ function show(d) {
   $('states').textContent = 'Recent tasks by state: ' + (Object.entries(d.states).map(([s, n]) => `${s} ${n}`).join(', ') || 'none');
   $('recent').tBodies[0].replaceChildren(...d.recent.map(t => {
     const row = document.createElement('tr');
+    row.dataset.id = t.id;
+    row.addEventListener('click', () => openTask(t.id));
     const detail = t.error || (t.progress ? `${t.progress.current}/${t.progress.total}` : '');
     row.append(cell(t.name), cell(t.state, t.state), cell(t.runtime_ms == null ? '' : `${t.runtime_ms} ms`),
       cell(detail, 'detail' + (t.error ? ' error' : '')), cell(t.id.slice(0, 8), 'id'));
@@ -240,7 +242,59 @@ function show(d) {
       : 'no periodic task' })));
 }
 
+// The task view: one task's timeline, worker, trace and outcome; admins also see its arguments, and may revoke it
+// while it runs or send it again once it has finished.
+let openId = null;
+async function openTask(id) {
+  openId = id;
+  const response = await fetch(`/dashboard/tasks/${encodeURIComponent(id)}`, { headers: asOperator(auth) })
+    .catch(() => null);
+  if (!response) return;
+  if (response.status === 401 || response.status === 403) return signedOut(await refusal(response));
+  const t = await response.json();
+  $('task-view').hidden = false;
+  $('task-view-message').textContent = response.ok ? '' : t.error;
+  if (!response.ok) return;
+  $('task-view-name').textContent = t.name || 'task';
+  $('task-view-id').textContent = t.id;
+  $('task-view-state').textContent = t.state;
+  $('task-view-state').className = 'state ' + t.state;
+  $('task-view-facts').textContent = [t.retries ? `${t.retries} ${t.retries === 1 ? 'retry' : 'retries'}` : '',
+    t.date_started ? `started ${t.date_started}` : '', t.date_done ? `done ${t.date_done}` : ''].filter(Boolean).join(' · ');
+  $('task-view-worker').textContent = t.worker || '–';
+  $('task-view-trace').textContent = t.trace_id || '–';
+  $('task-view-timeline').tBodies[0].replaceChildren(...t.timeline.map(e => {
+    const row = document.createElement('tr');
+    const detail = [e.worker ? `on ${e.worker}` : '', e.retries != null && e.state === 'RETRY' ? `retry ${e.retries}` : '',
+      e.redelivered ? 'redelivered' : ''].filter(Boolean).join(', ');
+    row.append(cell(e.state, e.state), cell(e.at), cell(detail, 'detail'));
+    return row;
+  }));
+  $('task-view-result').textContent = t.error ? `${t.error.exc_type}: ${JSON.stringify(t.error.exc_message)}`
+    : (t.result == null ? '' : JSON.stringify(t.result, null, 1));
+  $('task-view-traceback').hidden = !t.traceback;
+  $('task-view-traceback').textContent = t.traceback || '';
+  $('task-view-call-line').hidden = !('args' in t);
+  $('task-view-call').textContent = 'args' in t ? `${JSON.stringify(t.args)} ${JSON.stringify(t.kwargs || {})}` : '';
+  $('task-revoke').hidden = !t.admin || t.ready;
+  $('task-retry').hidden = !t.admin || !t.ready || !t.call_kept;
+}
+$('task-view-close').addEventListener('click', () => { openId = null; $('task-view').hidden = true; });
+async function act(path, done) {
+  const response = await fetch(path, { method: 'POST', headers: asOperator(auth) }).catch(() => null);
+  if (!response) return;
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) { $('task-view-message').textContent = body.error || `refused (${response.status})`; return; }
+  done(body);
+}
+$('task-revoke').addEventListener('click', () => act(`/tasks/${encodeURIComponent(openId)}/revoke`,
+  () => openTask(openId)));
+$('task-retry').addEventListener('click', () => act(`/dashboard/tasks/${encodeURIComponent(openId)}/retry`,
+  body => openTask(body.result_id).then(() => { $('task-view-message').textContent = `sent again as ${body.result_id}`; })));
+
 let pending = null;
-function refreshSoon() { if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 700); }
+function refreshSoon() {
+  if (!pending) pending = setTimeout(() => { pending = null; refresh(); if (openId) openTask(openId); }, 700);
+}
 setInterval(refresh, 5000);
 if (auth) { refresh(); followEveryTask(); }

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.tracing.TaskTracing;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.smallrye.mutiny.Uni;
@@ -39,6 +40,10 @@ public class ResultStore {
 
     static final String KEY_PREFIX = "celery-task-meta-";
     private static final String DELIVERIES_PREFIX = "celeriac-deliveries-";
+    /** Per task: the states it went through, with when, where and which trace (see {@link #timeline}). */
+    static final String TIMELINE_PREFIX = "celeriac-timeline-";
+    /** The largest call (args and kwargs as JSON) a timeline keeps. */
+    public static final int KEPT_CALL_SIZE = 16 * 1024;
     private static final DateTimeFormatter DATE_DONE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
             .withZone(ZoneOffset.UTC);
 
@@ -59,9 +64,11 @@ public class ResultStore {
      * Shared by the scripts below. {@code status_of} reads the state from the head of a record (the status is the
      * first field of Celery's records and ours), so a guard never copies a large result out of Redis nor decodes it.
      * {@code write} stores a record unless it is guarded and the stored one is already ready (so a stale STARTED or
-     * PROGRESS cannot overwrite a result), indexes the task as recent, counts it, and publishes the event. KEYS: the
-     * record, {@link #RECENT}, {@link #STATS}, {@link #EVENTS}; ARGV 1-8: json, ttl ms, guarded, task id, now ms,
-     * recent kept, counted state, event.
+     * PROGRESS cannot overwrite a result), indexes the task as recent, counts it, publishes the event, and adds the
+     * state to the task's timeline (one entry per state in a row: a task reporting progress a thousand times keeps
+     * its latest, not a thousand). KEYS: the record, {@link #RECENT}, {@link #STATS}, {@link #EVENTS}, the
+     * timeline; ARGV 1-9: json, ttl ms, guarded, task id, now ms, recent kept, counted state, event, timeline entry
+     * (JSON starting with its state, or empty for none).
      */
     private static final String RECORDS = """
             local function is_ready(status)
@@ -85,6 +92,17 @@ public class ResultStore {
                 redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
               end
               redis.call('PUBLISH', KEYS[4], ARGV[8])
+              if ARGV[9] ~= '' then
+                local state = string.match(ARGV[9], '^{"state":"[%w_]+"')
+                local last = redis.call('LINDEX', KEYS[5], -1)
+                if last and state and string.sub(last, 1, #state) == state then
+                  redis.call('LSET', KEYS[5], -1, ARGV[9])
+                else
+                  redis.call('RPUSH', KEYS[5], ARGV[9])
+                  redis.call('LTRIM', KEYS[5], -64, -1)
+                end
+                redis.call('PEXPIRE', KEYS[5], ARGV[2])
+              end
               return 1
             end
             """;
@@ -93,14 +111,14 @@ public class ResultStore {
     private static final LuaScript WRITE = new LuaScript(RECORDS + "return write()\n");
 
     /**
-     * A worker's one round trip before it runs a task. Refuses when the revocation key (KEYS[5]) exists, or when the
+     * A worker's one round trip before it runs a task. Refuses when the revocation key (KEYS[6]) exists, or when the
      * record is already ready (a redelivery after a lost ack, a duplicate, a retry of a task declared final). Counts
-     * redeliveries (ARGV[10] = '1') in KEYS[6], for {@code ARGV[11]} ms, so a message that keeps coming back is
-     * stopped. Otherwise writes STARTED (ARGV[9] = '1') the way {@code write} does. Answers {@code revoked},
+     * redeliveries (ARGV[11] = '1') in KEYS[7], for {@code ARGV[12]} ms, so a message that keeps coming back is
+     * stopped. Otherwise writes STARTED (ARGV[10] = '1') the way {@code write} does. Answers {@code revoked},
      * {@code ready:<state>} or {@code run:<deliveries>}.
      */
     private static final LuaScript BEGIN = new LuaScript(RECORDS + """
-            if redis.call('EXISTS', KEYS[5]) == 1 then
+            if redis.call('EXISTS', KEYS[6]) == 1 then
               return 'revoked'
             end
             local current = status_of(KEYS[1])
@@ -108,11 +126,11 @@ public class ResultStore {
               return 'ready:' .. current
             end
             local deliveries = 1
-            if ARGV[10] == '1' then
-              deliveries = redis.call('INCR', KEYS[6]) + 1
-              redis.call('PEXPIRE', KEYS[6], ARGV[11])
+            if ARGV[11] == '1' then
+              deliveries = redis.call('INCR', KEYS[7]) + 1
+              redis.call('PEXPIRE', KEYS[7], ARGV[12])
             end
-            if ARGV[9] == '1' then
+            if ARGV[10] == '1' then
               write()
             end
             return 'run:' .. deliveries
@@ -177,7 +195,7 @@ public class ResultStore {
             List<Uni<Response>> writes = new ArrayList<>(WRITE_WINDOW);
             for (Sent task : tasks.subList(from, Math.min(tasks.size(), from + WRITE_WINDOW))) {
                 TaskResult record = sentRecord(task.taskId(), task.name(), task.ignoreResult());
-                writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), writeArgs(record, guarded)));
+                writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), writeArgs(record, guarded, null)));
             }
             Uni.join().all(writes).andFailFast().await()
                     .atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
@@ -206,19 +224,33 @@ public class ResultStore {
      * many times it has been delivered.
      */
     public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey,
-            boolean redelivered, String startedAt) {
-        String[] args;
+            boolean redelivered, String startedAt, JsonNode args, JsonNode kwargs) {
+        String[] write;
         if (resultKept) {
             TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, startedAt);
-            args = writeArgs(started, true);
+            ObjectNode seen = json.createObjectNode();
+            seen.put("worker", meta.path("hostname").asText("") + " (pid " + meta.path("pid").asText("?") + ")");
+            seen.put("redelivered", redelivered);
+            // The call as the worker got it, for an operator's task view and its retry button; a large one is only
+            // measured, so the timeline never holds megabytes of arguments.
+            ObjectNode call = json.createObjectNode();
+            call.set("args", args);
+            call.set("kwargs", kwargs);
+            int size = call.toString().length();
+            if (size <= KEPT_CALL_SIZE) {
+                seen.setAll(call);
+            } else {
+                seen.put("args_size", size);
+            }
+            write = writeArgs(started, true, seen);
         } else {
             // Nothing is written for an ignored result: the record's ARGV stay empty, not encoded for nothing.
-            args = new String[] { "", "", "", "", "", "", "", "" };
+            write = new String[] { "", "", "", "", "", "", "", "", "" };
         }
-        String[] all = Arrays.copyOf(args, args.length + 3);
-        all[args.length] = resultKept ? "1" : "0";
-        all[args.length + 1] = redelivered ? "1" : "0";
-        all[args.length + 2] = Long.toString(config.resultExpires().toMillis());
+        String[] all = Arrays.copyOf(write, write.length + 3);
+        all[write.length] = resultKept ? "1" : "0";
+        all[write.length + 1] = redelivered ? "1" : "0";
+        all[write.length + 2] = Long.toString(config.resultExpires().toMillis());
         String reply = BEGIN.run(redis, keys(taskId, revokedKey, DELIVERIES_PREFIX + taskId), all).toString();
         if (reply.equals("revoked")) {
             return new Begin.Revoked();
@@ -249,7 +281,7 @@ public class ResultStore {
     public Uni<Void> succeededLater(String taskId, String name, JsonNode value, String startedAt, Duration timeout) {
         TaskResult success = new TaskResult(TaskState.SUCCESS, value, null, json.createArrayNode(), now(), taskId,
                 name, startedAt);
-        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success, true))
+        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success, true, null))
                 .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
@@ -391,18 +423,18 @@ public class ResultStore {
     }
 
     private boolean write(TaskResult result, boolean guarded) {
-        var reply = WRITE.run(redis, keys(result.taskId()), writeArgs(result, guarded));
+        var reply = WRITE.run(redis, keys(result.taskId()), writeArgs(result, guarded, null));
         return reply != null && reply.toLong() == 1L;
     }
 
     private static List<String> keys(String taskId, String... more) {
-        List<String> keys = new ArrayList<>(List.of(key(taskId), RECENT, STATS, EVENTS));
+        List<String> keys = new ArrayList<>(List.of(key(taskId), RECENT, STATS, EVENTS, TIMELINE_PREFIX + taskId));
         keys.addAll(List.of(more));
         return keys;
     }
 
-    /** ARGV of {@code write}. */
-    private String[] writeArgs(TaskResult result, boolean guarded) {
+    /** ARGV of {@code write}; {@code seen} adds to the timeline's entry. */
+    private String[] writeArgs(TaskResult result, boolean guarded, ObjectNode seen) {
         String record = encode(result);
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("task_id", result.taskId());
@@ -416,7 +448,43 @@ public class ResultStore {
         };
         return new String[] { record, Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0",
                 result.taskId(), Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted,
-                encode(event) };
+                encode(event), timelineEntry(result, seen) };
+    }
+
+    /** What the timeline keeps of a state: when, and what an operator asks next (where, which try, which trace). */
+    private String timelineEntry(TaskResult result, ObjectNode seen) {
+        if (TaskState.IGNORED.equals(result.status())) {
+            // No record is kept, so no view: nothing to show it in.
+            return "";
+        }
+        ObjectNode entry = json.createObjectNode();
+        // First, as the script reads it to fold repeated states into one entry.
+        entry.put("state", result.status());
+        entry.put("at", now());
+        if (TaskState.RETRY.equals(result.status()) && result.result() != null) {
+            entry.set("retries", result.result().path("retries"));
+        }
+        String trace = TaskTracing.traceId();
+        if (trace != null) {
+            entry.put("trace_id", trace);
+        }
+        if (seen != null) {
+            entry.setAll(seen);
+        }
+        return entry.toString();
+    }
+
+    /** A task's timeline, oldest first: an entry per state it went through (see {@code write}); empty for none. */
+    public List<JsonNode> timeline(String taskId) {
+        List<JsonNode> entries = new ArrayList<>();
+        for (String entry : redis.list(String.class).lrange(TIMELINE_PREFIX + taskId, 0, -1)) {
+            try {
+                entries.add(json.readTree(entry));
+            } catch (IOException e) {
+                throw new IllegalStateException("timeline of task " + taskId + " holds something else", e);
+            }
+        }
+        return entries;
     }
 
     private String encode(Object value) {

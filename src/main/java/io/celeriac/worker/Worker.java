@@ -274,7 +274,7 @@ public class Worker {
         String startedAt = ResultStore.now();
         // One round trip for the checks and the STARTED record: this runs for every message.
         ResultStore.Begin begin = results.begin(task.id(), task.task(), tracked, runner.workerInfo(),
-                Revocations.key(task.id()), Delivery.redelivered(delivery), startedAt);
+                Revocations.key(task.id()), Delivery.redelivered(delivery), startedAt, task.args(), task.kwargs());
         if (begin instanceof ResultStore.Begin.Revoked) {
             LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
             results.revoked(task.id(), task.task(), "revoked");

@@ -224,10 +224,54 @@ class BrowserTest {
     }
 
     @Test
+    void anAdminOpensATaskSeesWhatItWentThroughAndSendsItAgain() throws IOException {
+        openSignedOut();
+        signIn(Operators.ADMIN, Operators.ADMIN_PASSWORD);
+        within(10).until(d -> d.findElement(By.id("operator-panels")).isDisplayed());
+        browser.findElement(By.cssSelector("#add-form button")).click();
+        WebElement add = newestTask("add(a=2, b=4)");
+        within(15).until(d -> "SUCCESS".equals(add.getAttribute("data-state")));
+        String id = add.getAttribute("data-task-id");
+
+        openTaskRow(id);
+        within(10).until(d -> "SUCCESS".equals(d.findElement(By.id("task-view-state")).getText()));
+        assertEquals(id, browser.findElement(By.id("task-view-id")).getText());
+        String timeline = browser.findElement(By.id("task-view-timeline")).getText();
+        assertTrue(timeline.contains("PENDING") && timeline.contains("STARTED") && timeline.contains("SUCCESS"),
+                timeline);
+        assertEquals("6", browser.findElement(By.id("task-view-result")).getText());
+        assertTrue(browser.findElement(By.id("task-view-trace")).getText().matches("[0-9a-f]{32}"));
+        assertTrue(browser.findElement(By.id("task-view-call")).getText().contains("4"),
+                "an admin sees the arguments");
+        assertFalse(browser.findElement(By.id("task-revoke")).isDisplayed(), "a finished task cannot be revoked");
+        screenshot("6-task-view");
+
+        browser.findElement(By.id("task-retry")).click();
+        within(10).until(d -> d.findElement(By.id("task-view-message")).getText().startsWith("sent again as "));
+        String again = browser.findElement(By.id("task-view-id")).getText();
+        assertFalse(again.equals(id), "the view follows the new task");
+        within(15).until(d -> "SUCCESS".equals(d.findElement(By.id("task-view-state")).getText()));
+        assertEquals("6", browser.findElement(By.id("task-view-result")).getText());
+    }
+
+    /** Clicks the task's row in the dashboard's recent tasks, once it is listed. */
+    private static void openTaskRow(String id) {
+        within(15).until(d -> d.findElements(By.cssSelector("#recent tbody tr[data-id='" + id + "']")).stream()
+                .findFirst().orElse(null)).click();
+        within(10).until(d -> d.findElement(By.id("task-view")).isDisplayed());
+    }
+
+    @Test
     void thePageFitsAPhone() throws IOException {
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
         try {
+            String id = io.restassured.RestAssured.given().formParam("a", 1).formParam("b", 1).post(page.toString()
+                    + "tasks/add").then().statusCode(200).extract().path("result_id");
             openAsViewer();
+            openTaskRow(id);
+            within(15).until(d -> "SUCCESS".equals(d.findElement(By.id("task-view-state")).getText()));
+            assertFalse(browser.findElement(By.id("task-view-call-line")).isDisplayed(), "a viewer sees no arguments");
+            assertFalse(browser.findElement(By.id("task-retry")).isDisplayed(), "nor the admin's buttons");
             Long overflow = (Long) browser.executeScript(
                     "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
             assertEquals(0L, overflow, "the page scrolls sideways on a phone");

@@ -59,6 +59,7 @@ class DevModeIT {
             String brokerPid = Files.readString(project.resolve(".celeriac/services/rabbitmq/wrapper.pid")).trim();
 
             assertEquals("5", valueOf(add(2, 3)));
+            everyOtherFormWorks();
 
             Path tasks = project.resolve("src/main/java/io/celeriac/example/ExampleTasks.java");
             Files.writeString(tasks, Files.readString(tasks).replace("return a + b;", "return a + b + 100;"));
@@ -81,6 +82,38 @@ class DevModeIT {
         }
         await("the servers stop with dev mode").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> !answers(brokerPort) && !answers(redisPort));
+    }
+
+    /** The page's other forms, as the page posts them, against the dev database's seeded users. */
+    private void everyOtherFormWorks() throws Exception {
+        assertEquals("IGNORED", stateOf(post("/tasks/block", "")), "block: queued, its result not kept");
+        assertEquals("SUCCESS", finalStateOf(post("/tasks/process", "total=1")));
+        assertEquals("SUCCESS", finalStateOf(post("/users/1/archive", "")));
+        assertEquals("SUCCESS", finalStateOf(post("/users", "name=Dev+User&email=dev-" + System.nanoTime()
+                + "%40example.org")));
+        assertEquals("SUCCESS", finalStateOf(post("/users/archive-all", "")));
+    }
+
+    private String post(String path, String form) throws Exception {
+        HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/x-www-form-urlencoded").timeout(Duration.ofMinutes(1))
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, sent.statusCode(), path + ": " + sent.body());
+        Matcher id = RESULT_ID.matcher(sent.body());
+        assertTrue(id.find(), sent.body());
+        return id.group(1);
+    }
+
+    private String stateOf(String id) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(uri("/tasks/result/" + id)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher state = Pattern.compile("\"state\":\"([A-Z]+)\"").matcher(body);
+        return state.find() ? state.group(1) : body;
+    }
+
+    private String finalStateOf(String id) {
+        return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> stateOf(id), state -> state.equals("SUCCESS") || state.equals("FAILURE"));
     }
 
     private String add(int a, int b) throws Exception {

@@ -78,9 +78,9 @@ class OperatorAccessTest {
 
     /** What the operator surface is: reading needs a viewer (or admin), changing needs an admin. */
     private static final Set<String> OPERATOR_READS = Set.of("GET /dashboard", "GET /tasks/events", "GET /workers",
-            "GET /beat", "GET /dead-letters", "GET /dead-letters/{id}");
+            "GET /beat", "GET /dead-letters", "GET /dead-letters/{id}", "GET /dashboard/tasks/{id}");
     private static final Set<String> OPERATOR_CHANGES = Set.of("POST /tasks/{id}/revoke",
-            "POST /dead-letters/{id}/requeue", "DELETE /dead-letters/{id}");
+            "POST /dead-letters/{id}/requeue", "DELETE /dead-letters/{id}", "POST /dashboard/tasks/{id}/retry");
     /** The seed's surface (as the guide has it) and the example's workflow routes: open to every caller. */
     private static final Set<String> OPEN = Set.of("POST /tasks/add", "POST /tasks/block", "POST /tasks/process",
             "GET /tasks/result/{id}", "GET /tasks/result/{id}/events", "GET /users", "POST /users",
