@@ -176,7 +176,9 @@ public final class AppProcess implements AutoCloseable {
         double sum = 0;
         for (String line : get("/q/metrics").body().split("\n")) {
             if (line.startsWith(name + "{") && line.contains(labelPart) || line.startsWith(name + " ")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                // An exemplar (a trace's, with OpenTelemetry) follows the value after " # ".
+                String sample = line.contains(" # ") ? line.substring(0, line.indexOf(" # ")) : line;
+                sum += Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1));
             }
         }
         return sum;
