@@ -249,9 +249,11 @@ async function openTask(id) {
   openId = id;
   const response = await fetch(`/dashboard/tasks/${encodeURIComponent(id)}`, { headers: asOperator(auth) })
     .catch(() => null);
-  if (!response) return;
+  // A slower answer for a task no longer open (another row clicked, the view closed) is dropped.
+  if (!response || id !== openId) return;
   if (response.status === 401 || response.status === 403) return signedOut(await refusal(response));
-  const t = await response.json();
+  const t = await response.json().catch(() => ({ error: `unreadable answer (${response.status})` }));
+  if (id !== openId) return;
   $('task-view').hidden = false;
   $('task-view-message').textContent = response.ok ? '' : t.error;
   if (!response.ok) return;
@@ -280,17 +282,24 @@ async function openTask(id) {
   $('task-retry').hidden = !t.admin || !t.ready || !t.call_kept;
 }
 $('task-view-close').addEventListener('click', () => { openId = null; $('task-view').hidden = true; });
-async function act(path, done) {
-  const response = await fetch(path, { method: 'POST', headers: asOperator(auth) }).catch(() => null);
-  if (!response) return;
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) { $('task-view-message').textContent = body.error || `refused (${response.status})`; return; }
-  done(body);
+// Each button is off while its request is out, so a double tap does not send a task twice.
+async function act(button, path, done) {
+  button.disabled = true;
+  try {
+    const response = await fetch(path, { method: 'POST', headers: asOperator(auth) }).catch(() => null);
+    if (!response) return;
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) { $('task-view-message').textContent = body.error || `refused (${response.status})`; return; }
+    await done(body);
+  } finally {
+    button.disabled = false;
+  }
 }
-$('task-revoke').addEventListener('click', () => act(`/tasks/${encodeURIComponent(openId)}/revoke`,
-  () => openTask(openId)));
-$('task-retry').addEventListener('click', () => act(`/dashboard/tasks/${encodeURIComponent(openId)}/retry`,
-  body => openTask(body.result_id).then(() => { $('task-view-message').textContent = `sent again as ${body.result_id}`; })));
+$('task-revoke').addEventListener('click', () => act($('task-revoke'),
+  `/tasks/${encodeURIComponent(openId)}/revoke`, () => openTask(openId)));
+$('task-retry').addEventListener('click', () => act($('task-retry'),
+  `/dashboard/tasks/${encodeURIComponent(openId)}/retry`, body => openTask(body.result_id)
+    .then(() => { $('task-view-message').textContent = `sent again as ${body.result_id}`; })));
 
 let pending = null;
 function refreshSoon() {

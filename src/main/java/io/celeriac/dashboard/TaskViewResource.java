@@ -30,8 +30,8 @@ import io.quarkus.security.identity.SecurityIdentity;
 /**
  * One task as an operator looks into it: {@code GET /dashboard/tasks/{id}} answers its state, result or traceback,
  * retries, worker, trace id and timeline (sent, started, progress, retries, finished), with its arguments for admins
- * only; {@code POST /dashboard/tasks/{id}/retry} sends a finished task again, with the arguments its worker got, under
- * a new id.
+ * only; {@code POST /dashboard/tasks/{id}/retry} sends a finished task again, with the arguments its worker got, to
+ * the queue it ran from, under a new id.
  */
 @Path("/dashboard/tasks/{id}")
 @Produces(MediaType.APPLICATION_JSON)
@@ -126,7 +126,10 @@ public class TaskViewResource {
                 ? mapper.convertValue(call.get("kwargs"), new TypeReference<Map<String, Object>>() {
                 })
                 : Map.of();
-        String sent = client.sendTask(record.name(), args == null ? List.of() : args, kwargs, SendOptions.none()).id();
+        // To the queue it ran from; its other options (priority, limits, links) are not kept, so not repeated.
+        SendOptions options = call.path("queue").isTextual() ? SendOptions.none().queue(call.get("queue").asText())
+                : SendOptions.none();
+        String sent = client.sendTask(record.name(), args == null ? List.of() : args, kwargs, options).id();
         return Response.ok(Map.of("result_id", sent, "retry_of", id)).build();
     }
 

@@ -95,7 +95,8 @@ public class ResultStore {
               if ARGV[9] ~= '' then
                 local state = string.match(ARGV[9], '^{"state":"[%w_]+"')
                 local last = redis.call('LINDEX', KEYS[5], -1)
-                if last and state and string.sub(last, 1, #state) == state then
+                -- A STARTED again is a redelivery, worth its own line: the worker before it died.
+                if last and state and state ~= '{"state":"STARTED"' and string.sub(last, 1, #state) == state then
                   redis.call('LSET', KEYS[5], -1, ARGV[9])
                 else
                   redis.call('RPUSH', KEYS[5], ARGV[9])
@@ -136,11 +137,12 @@ public class ResultStore {
             return 'run:' .. deliveries
             """);
 
+    /** Drops a record and its timeline (KEYS[2]) unless the record is ready. */
     private static final LuaScript FORGET_UNLESS_READY = new LuaScript(RECORDS + """
             if is_ready(status_of(KEYS[1])) then
               return 0
             end
-            return redis.call('DEL', KEYS[1])
+            return redis.call('DEL', KEYS[1], KEYS[2])
             """);
 
     private final RedisDataSource redis;
@@ -224,13 +226,14 @@ public class ResultStore {
      * many times it has been delivered.
      */
     public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey,
-            boolean redelivered, String startedAt, JsonNode args, JsonNode kwargs) {
+            boolean redelivered, String startedAt, String queue, JsonNode args, JsonNode kwargs) {
         String[] write;
         if (resultKept) {
             TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, startedAt);
             ObjectNode seen = json.createObjectNode();
             seen.put("worker", meta.path("hostname").asText("") + " (pid " + meta.path("pid").asText("?") + ")");
             seen.put("redelivered", redelivered);
+            seen.put("queue", queue);
             // The call as the worker got it, for an operator's task view and its retry button; a large one is only
             // measured, so the timeline never holds megabytes of arguments.
             ObjectNode call = json.createObjectNode();
@@ -379,18 +382,21 @@ public class ResultStore {
      * failure or revocation stays).
      */
     public void forget(String taskId) {
-        FORGET_UNLESS_READY.run(redis, List.of(key(taskId)));
+        FORGET_UNLESS_READY.run(redis, List.of(key(taskId), TIMELINE_PREFIX + taskId));
     }
 
     /** As {@link #forget}, completing when Redis has done it (see {@link #succeededLater}). */
     public Uni<Void> forgetLater(String taskId, Duration timeout) {
-        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId)))
+        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId), TIMELINE_PREFIX + taskId))
                 .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
-    /** Drops a task's record whatever its state: only for a task sent again on purpose (a requeued dead letter). */
+    /**
+     * Drops a task's record and timeline whatever its state: Celery's {@code forget}, and a requeued dead letter (sent
+     * again on purpose).
+     */
     public void forgetAnyway(String taskId) {
-        redis.key().del(key(taskId), DELIVERIES_PREFIX + taskId);
+        redis.key().del(key(taskId), DELIVERIES_PREFIX + taskId, TIMELINE_PREFIX + taskId);
     }
 
     /** The records of many tasks in one round trip, in the order asked. */

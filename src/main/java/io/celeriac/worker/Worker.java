@@ -84,7 +84,6 @@ public class Worker {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Put-backs in a row: each waits longer, so an outage of Redis is not a busy loop through the broker. */
     private final AtomicInteger putBacks = new AtomicInteger();
-    private static final CompletionStage<Void> RECEIVED = CompletableFuture.completedFuture(null);
     /** The channel's tasks run here, {@code celeriac.worker.concurrency} at a time; the rest wait their turn. */
     private final ThreadPoolExecutor runners;
 
@@ -141,38 +140,47 @@ public class Worker {
     }
 
     /**
-     * The channel's messages, on the connector's event loop: each is handed to the worker's own threads at once and
-     * settled by the worker when its outcome is stored, so the stage returned here completes at once and the
-     * connector goes on delivering. Not a SmallRye {@code @Blocking} pool: in dev mode a live reload shut a named
-     * pool down under Vert.x, which handed the dead pool to the reloaded app, and every later message was refused
-     * (DevModeIT); and a pool of {@code celeriac.worker.concurrency} threads bounds what runs over AMQP 1.0 too,
-     * whose connector grants the broker credit regardless of the prefetch settings.
+     * The channel's messages, on the connector's event loop: each is handed to the worker's own threads, and settled
+     * by the worker once its outcome is stored. The stage returned completes when a thread takes the message up, and
+     * the connector hands over the next one only then: what waits, waits in the connector (over 0-9-1, in the broker,
+     * for the prefetch is {@code celeriac.worker.concurrency}), not in a queue here that nothing bounds. Over AMQP 1.0
+     * the connector grants the broker credit itself, so it can still hold more (see the README). What runs at once
+     * is bounded on both by the {@code celeriac.worker.concurrency} threads. Not a SmallRye {@code @Blocking} pool: in
+     * dev mode a live reload shut a named pool down under Vert.x, which handed the dead pool to the reloaded app, and
+     * every later message was refused (DevModeIT).
      */
     @Incoming(CHANNEL)
     public CompletionStage<Void> receive(Message<?> message) {
+        CompletableFuture<Void> taken = new CompletableFuture<>();
         try {
-            runners.execute(() -> process(message));
+            runners.execute(() -> {
+                taken.complete(null);
+                process(message);
+            });
         } catch (RejectedExecutionException e) {
             // The app is stopping: neither run nor settled, the message goes back with the connection.
             LOG.debugf("not taking a message while stopping: %s", e.getMessage());
+            taken.complete(null);
         }
-        return RECEIVED;
+        return taken;
     }
 
     /** Runs one message on the calling thread up to its first wait; the stage completes once it is settled. */
     CompletionStage<Void> process(Message<?> message) {
         lastDelivery = System.currentTimeMillis();
+        // Counted before the check: a drain that sees none in flight must not have a task start behind it.
+        inFlight.incrementAndGet();
         if (draining) {
+            inFlight.decrementAndGet();
             // Neither run nor settled, and no thread held (a held thread kept the process alive long after its drain):
             // the broker redelivers the message to another worker once this one's connection closes. A nack would
             // requeue it to this still-subscribed consumer at once, over and over.
             return new CompletableFuture<>();
         }
-        inFlight.incrementAndGet();
         CompletionStage<Settle> decided;
         try {
             decided = handle(message);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // Redis or the broker failed before the task ran: nothing would be repeated, so the message goes back.
             LOG.errorf("could not start a task, returning its message to the broker: %s", e.toString());
             decided = CompletableFuture.completedFuture(Settle.PUT_BACK);
@@ -274,7 +282,7 @@ public class Worker {
         String startedAt = ResultStore.now();
         // One round trip for the checks and the STARTED record: this runs for every message.
         ResultStore.Begin begin = results.begin(task.id(), task.task(), tracked, runner.workerInfo(),
-                Revocations.key(task.id()), Delivery.redelivered(delivery), startedAt, task.args(), task.kwargs());
+                Revocations.key(task.id()), Delivery.redelivered(delivery), startedAt, task.queue(), task.args(), task.kwargs());
         if (begin instanceof ResultStore.Begin.Revoked) {
             LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
             results.revoked(task.id(), task.task(), "revoked");

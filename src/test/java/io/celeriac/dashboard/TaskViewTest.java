@@ -113,6 +113,28 @@ class TaskViewTest {
     }
 
     @Test
+    void aForgottenResultTakesItsTimelineAndArgumentsWithIt() {
+        AsyncResult<String> echo = tasks.delay("view_echo", "forget me");
+        echo.get(Duration.ofSeconds(15));
+        Operators.asAdmin().get("/dashboard/tasks/{id}", echo.id()).then().statusCode(200);
+        echo.forget();
+        Operators.asAdmin().get("/dashboard/tasks/{id}", echo.id()).then().statusCode(404);
+    }
+
+    @Test
+    void aTaskIsSentAgainToTheQueueItRanFrom() {
+        AsyncResult<Object> routed = tasks.sendTask("view_echo", List.of("elsewhere"), Map.of(),
+                io.celeriac.client.SendOptions.none().queue("celeriac-second"));
+        routed.get(Duration.ofSeconds(15));
+        String again = Operators.asAdmin().post("/dashboard/tasks/{id}/retry", routed.id()).then().statusCode(200)
+                .extract().path("result_id");
+        await().atMost(Duration.ofSeconds(15)).until(() -> "SUCCESS".equals(Operators.asViewer()
+                .get("/dashboard/tasks/{id}", again).then().extract().path("state")));
+        assertEquals("celeriac-second", Operators.asViewer().get("/dashboard/tasks/{id}", again).then().extract()
+                .path("timeline.find { it.state == 'STARTED' }.queue"));
+    }
+
+    @Test
     void onlyAFinishedTaskWithItsArgumentsKeptCanBeSentAgain() {
         AsyncResult<Object> sleeping = tasks.sendTask("canvas_sleep", List.of(3000), Map.of(),
                 io.celeriac.client.SendOptions.none());
