@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -24,6 +25,7 @@ import io.celeriac.client.TaskClient;
 import io.celeriac.message.TaskIds;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskResult;
+import io.celeriac.result.TaskState;
 import io.celeriac.security.OperatorRoles;
 import io.quarkus.security.identity.SecurityIdentity;
 
@@ -69,16 +71,17 @@ public class TaskViewResource {
                 .asText());
         view.put("ready", record != null && record.ready());
         view.put("successful", record != null && record.ready() ? record.successful() : null);
-        view.put("result", record != null && !"FAILURE".equals(record.status()) ? record.result() : null);
-        view.put("error", record != null && "FAILURE".equals(record.status()) ? record.result() : null);
+        boolean failed = record != null && TaskState.FAILURE.equals(record.status());
+        view.put("result", record != null && !failed ? record.result() : null);
+        view.put("error", failed ? record.result() : null);
         view.put("traceback", record != null ? record.traceback() : null);
         view.put("date_started", record != null ? record.dateStarted() : null);
         view.put("date_done", record != null ? record.dateDone() : null);
         view.put("retries", timeline.stream().filter(e -> e.path("retries").canConvertToInt())
                 .mapToInt(e -> e.get("retries").asInt()).max().orElse(0));
-        view.put("worker", last(timeline, "worker"));
-        view.put("trace_id", last(timeline, "trace_id"));
-        JsonNode call = call(timeline);
+        view.put("worker", latest(timeline, "worker").map(e -> e.get("worker").asText()).orElse(null));
+        view.put("trace_id", latest(timeline, "trace_id").map(e -> e.get("trace_id").asText()).orElse(null));
+        JsonNode call = latest(timeline, "args").orElse(null);
         view.put("call_kept", call != null);
         if (admin && call != null) {
             view.put("args", call.get("args"));
@@ -114,7 +117,7 @@ public class TaskViewResource {
             return Response.status(409).entity(Map.of("error", "task '" + id + "' is " + record.status()
                     + ": only a finished task is sent again (revoke it first)", "state", record.status())).build();
         }
-        JsonNode call = call(results.timeline(id));
+        JsonNode call = latest(results.timeline(id), "args").orElse(null);
         if (call == null || record.name() == null) {
             return Response.status(409).entity(Map.of("error", "the arguments of task '" + id + "' were not kept "
                     + "(it never started on a Celeriac worker, or they were larger than "
@@ -144,23 +147,16 @@ public class TaskViewResource {
                 + "record expired)")).build();
     }
 
-    /** The latest entry's value of {@code field}; null when none has it. */
-    private static String last(List<JsonNode> timeline, String field) {
+    /**
+     * The latest entry that has {@code field}: its worker, its trace, or (for {@code args}) the call as the latest
+     * worker got it.
+     */
+    private static Optional<JsonNode> latest(List<JsonNode> timeline, String field) {
         for (int i = timeline.size() - 1; i >= 0; i--) {
             if (timeline.get(i).hasNonNull(field)) {
-                return timeline.get(i).get(field).asText();
+                return Optional.of(timeline.get(i));
             }
         }
-        return null;
-    }
-
-    /** The call as the latest worker got it: {@code {args, kwargs}}; null when none kept it. */
-    private static JsonNode call(List<JsonNode> timeline) {
-        for (int i = timeline.size() - 1; i >= 0; i--) {
-            if (timeline.get(i).has("args")) {
-                return timeline.get(i);
-            }
-        }
-        return null;
+        return Optional.empty();
     }
 }
