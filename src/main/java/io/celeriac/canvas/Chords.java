@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.redis.RedisTopology;
 import io.celeriac.result.GroupStore;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.vertx.mutiny.redis.client.Response;
@@ -25,7 +26,8 @@ import io.vertx.mutiny.redis.client.Response;
  * header; the one that completes the count fires the body. Sturdier than Celery's: a member counted twice (a
  * redelivery, a duplicate run with another result) counts once ({@code .ids}, ours), and only one member claims the
  * firing ({@code .claim}, ours), the same one again if it died before the body was sent. Every key expires with the
- * results.
+ * results. On Redis Cluster the keys are named {@code {celery-taskset-meta-<group>}.j} and so on, to share a hash slot
+ * (Celery's names lie in different slots; Celery does not run on Redis Cluster, so no Python member meets them).
  */
 @ApplicationScoped
 public class Chords {
@@ -41,7 +43,7 @@ public class Chords {
      * side counted before (a second run, perhaps with another result) is not added again: the count is of members,
      * not of runs.
      */
-    private static final LuaScript PART = new LuaScript("""
+    private static final LuaScript PART = LuaScript.acrossSlots("""
             if redis.call('SADD', KEYS[5], ARGV[4]) == 1 then
               redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
             end
@@ -61,7 +63,7 @@ public class Chords {
             """);
 
     /** KEYS: .j, .t, .s, .claim, .ids; ARGV: ttl s. */
-    private static final LuaScript FIRED = new LuaScript("""
+    private static final LuaScript FIRED = LuaScript.acrossSlots("""
             redis.call('SET', KEYS[4], '', 'EX', ARGV[1])
             redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[5])
             return 1
@@ -69,8 +71,10 @@ public class Chords {
 
     private final RedisDataSource redis;
     private final CeleriacConfig config;
+    private final boolean clustered;
 
-    public Chords(RedisDataSource redis, CeleriacConfig config) {
+    public Chords(RedisDataSource redis, CeleriacConfig config, RedisTopology topology) {
+        this.clustered = topology.clustered();
         this.redis = redis;
         this.config = config;
     }
@@ -84,7 +88,7 @@ public class Chords {
 
     /** Written before any member is sent: without it, no member can tell it is the last. */
     void size(String groupId, int size) {
-        SIZE.run(redis, List.of(GroupStore.key(groupId) + ".s"), Integer.toString(size), ttl());
+        SIZE.run(redis, List.of(keys(groupId).get(2)), Integer.toString(size), ttl());
     }
 
     /**
@@ -121,8 +125,8 @@ public class Chords {
         FIRED.run(redis, keys(groupId), ttl());
     }
 
-    private static List<String> keys(String groupId) {
-        String base = GroupStore.key(groupId);
+    private List<String> keys(String groupId) {
+        String base = clustered ? "{" + GroupStore.key(groupId) + "}" : GroupStore.key(groupId);
         return List.of(base + ".j", base + ".t", base + ".s", base + ".claim", base + ".ids");
     }
 

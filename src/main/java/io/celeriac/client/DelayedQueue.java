@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
@@ -19,11 +20,13 @@ import io.celeriac.message.TaskIds;
 import io.celeriac.message.TaskMessage;
 import io.celeriac.message.TaskMessageCodec;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.redis.RedisTopology;
 import io.celeriac.result.ResultStore;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.ScanArgs;
 import io.quarkus.redis.datasource.sortedset.ScoredValue;
 import io.quarkus.redis.datasource.sortedset.ZScanCursor;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -50,8 +53,10 @@ public class DelayedQueue {
     private static final Logger LOG = Logger.getLogger(DelayedQueue.class);
     /** Entry ids scored by due time (epoch ms), or by the end of a promotion's lease while claimed. */
     static final String INDEX = "celeriac-delayed";
-    /** Entry id to the task message, as JSON. */
-    static final String MESSAGES = "celeriac-delayed-messages";
+    /** Entry id to the task message, as JSON; in the index's hash slot, as the scripts need both. */
+    static final String MESSAGES = "{" + INDEX + "}.messages";
+    /** Where the messages lay before they shared the index's slot; moved once, on a Redis that is not a cluster. */
+    private static final String OLD_MESSAGES = "celeriac-delayed-messages";
     private static final List<String> KEYS = List.of(INDEX, MESSAGES);
     /** Small, so that a batch sent at the publish timeout's worst still fits well inside a lease. */
     static final int BATCH = 20;
@@ -60,6 +65,16 @@ public class DelayedQueue {
     /** An entry id is {@code <task id>:<random UUID>}: unique per send, and the task id is still known from it alone. */
     private static final char SEPARATOR = ':';
     private static final int SUFFIX_LENGTH = 1 + 36;
+
+    /** KEYS: the old hash, the new; a message already under the new name stays. Answers how many moved. */
+    private static final LuaScript MOVE_OLD = LuaScript.acrossSlots("""
+            local entries = redis.call('HGETALL', KEYS[1])
+            for i = 1, #entries, 2 do
+              redis.call('HSETNX', KEYS[2], entries[i], entries[i + 1])
+            end
+            redis.call('DEL', KEYS[1])
+            return #entries / 2
+            """);
 
     private static final LuaScript ADD = new LuaScript("""
             redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
@@ -130,6 +145,20 @@ public class DelayedQueue {
         long publishTimeoutMs = config.taskPublishTimeout().toMillis();
         this.sendingBudgetMs = BATCH * publishTimeoutMs;
         this.leaseMs = sendingBudgetMs + publishTimeoutMs + LEASE_MARGIN_MS;
+    }
+
+    void moveOldMessages(@Observes StartupEvent event, RedisTopology topology) {
+        if (topology.clustered()) {
+            return;
+        }
+        try {
+            long moved = MOVE_OLD.run(redis, List.of(OLD_MESSAGES, MESSAGES)).toLong();
+            if (moved > 0) {
+                LOG.infof("moved %d delayed tasks to their new key", moved);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("could not look for delayed tasks under their old key (Redis unreachable?): %s", e.getMessage());
+        }
     }
 
     public void add(TaskMessage message, Instant eta) {

@@ -19,7 +19,7 @@ import io.quarkus.redis.datasource.value.ValueCommands;
 @Singleton
 public class Revocations {
 
-    static final String KEY_PREFIX = "celeriac-revoked-";
+    static final String SUFFIX = ".revoked";
 
     private final ValueCommands<String, String> values;
     private final ResultStore results;
@@ -33,7 +33,7 @@ public class Revocations {
 
     /** Revokes a task; its record becomes REVOKED unless it has already finished. */
     public void revoke(String taskId, String name, String reason) {
-        values.set(KEY_PREFIX + taskId, reason, new SetArgs().px(config.resultExpires().toMillis()));
+        values.set(key(taskId), reason, new SetArgs().px(config.resultExpires().toMillis()));
         results.revoked(taskId, name, reason);
     }
 
@@ -41,9 +41,9 @@ public class Revocations {
         return values.get(key(taskId)) != null;
     }
 
-    /** The key that marks a task revoked: present means revoked. */
+    /** The key that marks a task revoked: present means revoked. In the slot of its record, which BEGIN reads too. */
     public static String key(String taskId) {
-        return KEY_PREFIX + taskId;
+        return ResultStore.beside(taskId, SUFFIX);
     }
 
     /** Which of these ids are revoked, in one round trip. */
@@ -51,8 +51,8 @@ public class Revocations {
         if (taskIds.isEmpty()) {
             return List.of();
         }
-        Map<String, String> found = values.mget(taskIds.stream().map(id -> KEY_PREFIX + id).toArray(String[]::new));
-        return found.entrySet().stream().filter(e -> e.getValue() != null)
-                .map(e -> e.getKey().substring(KEY_PREFIX.length())).toList();
+        List<String> ids = List.copyOf(taskIds);
+        Map<String, String> found = values.mget(ids.stream().map(Revocations::key).toArray(String[]::new));
+        return ids.stream().filter(id -> found.get(key(id)) != null).toList();
     }
 }

@@ -26,6 +26,7 @@ import io.celeriac.metrics.TaskMetrics;
 import io.celeriac.result.GroupProgress;
 import io.celeriac.result.GroupStore;
 import io.celeriac.result.ResultStore;
+import io.celeriac.result.ResultViews;
 import io.celeriac.result.TaskResult;
 import io.celeriac.schedule.BeatResource;
 import io.celeriac.security.OperatorRoles;
@@ -82,7 +83,7 @@ public class DashboardResource {
         body.put("operator", Map.of("name", identity.getPrincipal().getName(),
                 "admin", identity.hasRole(OperatorRoles.ADMIN)));
         Map<String, Long> totals = new TreeMap<>();
-        redis.hash(String.class).hgetall(ResultStore.STATS).forEach((k, v) -> totals.put(k, Long.parseLong(v)));
+        redis.hash(String.class).hgetall(ResultViews.STATS).forEach((k, v) -> totals.put(k, Long.parseLong(v)));
         body.put("totals", totals);
 
         List<TaskResult> recent = recent();
@@ -144,7 +145,7 @@ public class DashboardResource {
     }
 
     private List<TaskResult> recent() {
-        List<String> ids = redis.sortedSet(String.class).zrange(ResultStore.RECENT, 0, RECENT_COUNTED - 1,
+        List<String> ids = redis.sortedSet(String.class).zrange(ResultViews.RECENT, 0, RECENT_COUNTED - 1,
                 new io.quarkus.redis.datasource.sortedset.ZRangeArgs().rev());
         if (ids.isEmpty()) {
             return List.of();

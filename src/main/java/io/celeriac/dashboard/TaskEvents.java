@@ -1,5 +1,6 @@
 package io.celeriac.dashboard;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -8,8 +9,11 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.celeriac.config.CeleriacConfig;
-import io.celeriac.result.ResultStore;
+import io.celeriac.message.WireJson;
+import io.celeriac.result.ResultViews;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
@@ -44,7 +48,7 @@ public class TaskEvents {
         }
     }
 
-    /** A viewer's stream of events, as {@link ResultStore#EVENTS} carries them. */
+    /** A viewer's stream of events, as {@link ResultViews#EVENTS} carries them. */
     public Multi<String> subscribe() {
         int max = config.events().maxSubscribers();
         if (subscribers.incrementAndGet() > max) {
@@ -64,10 +68,21 @@ public class TaskEvents {
             return;
         }
         // Resubscribes after Redis goes away; viewers stay connected meanwhile and simply see no events.
-        upstream = Multi.createFrom().deferred(() -> redis.pubsub(String.class).subscribe(ResultStore.EVENTS))
+        upstream = Multi.createFrom().deferred(() -> redis.pubsub(String.class).subscribe(ResultViews.EVENTS))
                 .onFailure().invoke(e -> LOG.debugf("task event subscription lost: %s", e.getMessage()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(500), Duration.ofSeconds(10)).indefinitely()
-                .subscribe().with(events::onNext);
+                .subscribe().with(this::batch);
+    }
+
+    /** A message carries a batch of events (see ResultViews); a viewer gets them one by one, as before. */
+    private void batch(String message) {
+        try {
+            for (JsonNode event : WireJson.MAPPER.readTree(message)) {
+                events.onNext(event.toString());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("not a batch of task events: %s", e.getMessage());
+        }
     }
 
     @PreDestroy

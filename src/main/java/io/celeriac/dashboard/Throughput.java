@@ -15,7 +15,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.metrics.TaskMetrics;
-import io.celeriac.result.ResultStore;
+import io.celeriac.result.ResultViews;
 import io.celeriac.role.Role;
 import io.celeriac.role.Roles;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -58,7 +58,7 @@ public class Throughput {
         long interval = config.dashboard().sampleInterval().toMillis();
         long bucket = System.currentTimeMillis() / interval;
         try {
-            Map<String, String> stats = redis.hash(String.class).hgetall(ResultStore.STATS);
+            Map<String, String> stats = redis.hash(String.class).hgetall(ResultViews.STATS);
             OptionalLong queued = metrics.queueReady();
             Sample sample = new Sample(bucket * interval, count(stats, "SUCCESS"), count(stats, "FAILURE"),
                     queued.isPresent() ? queued.getAsLong() : null);

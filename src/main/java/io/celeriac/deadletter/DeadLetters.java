@@ -7,18 +7,23 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.redis.RedisTopology;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.sortedset.ScoreRange;
 import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
 import io.quarkus.redis.datasource.sortedset.ZRangeArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * Dead letters, kept in Redis where they can be listed, read and requeued (a broker queue can only be consumed),
@@ -28,8 +33,13 @@ import io.quarkus.redis.datasource.value.ValueCommands;
 @Singleton
 public class DeadLetters {
 
+    private static final Logger LOG = Logger.getLogger(DeadLetters.class);
+
     static final String INDEX = "celeriac-dead-letters";
-    static final String KEY_PREFIX = "celeriac-dead-letter-";
+    /** A letter's key, {@code {celeriac-dead-letters}.<id>}: in the index's hash slot, as the scripts need both. */
+    static final String KEY_PREFIX = "{" + INDEX + "}.";
+    /** Where letters lay before they shared the index's slot; moved once, on a Redis that is not a cluster. */
+    private static final String OLD_KEY_PREFIX = "celeriac-dead-letter-";
 
     private final RedisDataSource redis;
     private final ValueCommands<String, String> values;
@@ -56,6 +66,32 @@ public class DeadLetters {
             redis.call('ZREM', KEYS[1], ARGV[1])
             return redis.call('GETDEL', KEYS[2])
             """);
+
+    /** ARGV: old prefix, new prefix; answers how many letters moved. */
+    private static final LuaScript MOVE_OLD = LuaScript.acrossSlots("""
+            local moved = 0
+            for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+              if redis.call('EXISTS', ARGV[1] .. id) == 1 then
+                redis.call('RENAME', ARGV[1] .. id, ARGV[2] .. id)
+                moved = moved + 1
+              end
+            end
+            return moved
+            """);
+
+    void moveOldLetters(@Observes StartupEvent event, RedisTopology topology) {
+        if (topology.clustered()) {
+            return;
+        }
+        try {
+            long moved = MOVE_OLD.run(redis, List.of(INDEX), OLD_KEY_PREFIX, KEY_PREFIX).toLong();
+            if (moved > 0) {
+                LOG.infof("moved %d dead letters to their new keys", moved);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("could not look for dead letters under their old keys (Redis unreachable?): %s", e.getMessage());
+        }
+    }
 
     /** A letter with its own id, not yet stored: {@link #add(DeadLetter)} it (again, harmlessly, on a retry). */
     public DeadLetter letter(String taskId, String task, String reason, String body) {

@@ -20,9 +20,25 @@ public final class LuaScript {
 
     private final String text;
     private final String sha;
+    private final boolean oneSlot;
 
+    /** A script whose keys share one hash slot, as Redis Cluster requires; checked on every call. */
     public LuaScript(String text) {
+        this(text, true);
+    }
+
+    /**
+     * A script whose keys may lie in different slots, legal on one Redis only: on keys Celery names (Python shares
+     * them with us there; on a cluster the caller names them with a common tag instead, as Celery has no Redis
+     * Cluster support), or moving keys of an older release to their new names.
+     */
+    public static LuaScript acrossSlots(String text) {
+        return new LuaScript(text, false);
+    }
+
+    private LuaScript(String text, boolean oneSlot) {
         this.text = text;
+        this.oneSlot = oneSlot;
         try {
             this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
                     .digest(text.getBytes(StandardCharsets.UTF_8)));
@@ -55,7 +71,11 @@ public final class LuaScript {
                 .recoverWithUni(() -> redis.execute("EVAL", prepend(text, rest)));
     }
 
-    private static List<String> arguments(List<String> keys, String... args) {
+    private List<String> arguments(List<String> keys, String... args) {
+        if (oneSlot && !HashSlot.same(keys)) {
+            throw new IllegalArgumentException("a script's keys must share one hash slot (Redis Cluster answers "
+                    + "CROSSSLOT otherwise): " + keys);
+        }
         List<String> rest = new ArrayList<>(keys.size() + args.length + 1);
         rest.add(Integer.toString(keys.size()));
         rest.addAll(keys);

@@ -31,12 +31,20 @@ public class GroupStore {
     public static final String RECENT = "celeriac-recent-groups";
     static final int RECENT_KEPT = 50;
 
-    /** KEYS: the group's record, {@link #RECENT}; ARGV: record, ttl ms, group id, now ms, kept. */
+    /** KEYS: the group's record; ARGV: record, ttl ms. */
     private static final LuaScript SAVE = new LuaScript("""
             redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
             redis.call('PUBLISH', KEYS[1], ARGV[1])
-            redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-            redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[5]) + 1))
+            return 1
+            """);
+
+    /**
+     * KEYS: {@link #RECENT}; ARGV: group id, now ms, kept. Apart from the record, which lies in another hash slot on
+     * Redis Cluster: a group missing from the recent ones (the app died in between) is still complete.
+     */
+    private static final LuaScript ADD_RECENT = new LuaScript("""
+            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+            redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
             return 1
             """);
 
@@ -87,8 +95,8 @@ public class GroupStore {
         if (chordBody != null) {
             record.put("celeriac_chord_body", chordBody);
         }
-        SAVE.run(redis, List.of(key, RECENT), record.toString(),
-                Long.toString(config.resultExpires().toMillis()), groupId, Long.toString(System.currentTimeMillis()),
+        SAVE.run(redis, List.of(key), record.toString(), Long.toString(config.resultExpires().toMillis()));
+        ADD_RECENT.run(redis, List.of(RECENT), groupId, Long.toString(System.currentTimeMillis()),
                 Integer.toString(RECENT_KEPT));
     }
 

@@ -9,7 +9,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
+import io.celeriac.redis.HashSlot;
 import io.celeriac.redis.LuaScript;
 import io.celeriac.tracing.TaskTracing;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -39,24 +39,14 @@ import io.vertx.mutiny.redis.client.Response;
 public class ResultStore {
 
     static final String KEY_PREFIX = "celery-task-meta-";
-    private static final String DELIVERIES_PREFIX = "celeriac-deliveries-";
     /** Per task: the states it went through, with when, where and which trace (see {@link #timeline}). */
-    static final String TIMELINE_PREFIX = "celeriac-timeline-";
+    static final String TIMELINE = ".timeline";
+    private static final String DELIVERIES = ".deliveries";
     /** The largest call (args and kwargs as JSON) a timeline keeps. */
     public static final int KEPT_CALL_SIZE = 16 * 1024;
     private static final DateTimeFormatter DATE_DONE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
             .withZone(ZoneOffset.UTC);
 
-    /** Newest task ids, for the dashboard; capped. */
-    public static final String RECENT = "celeriac-recent";
-    /** Cluster-wide counters: tasks sent, and how many reached each ready or retry state. */
-    public static final String STATS = "celeriac-stats";
-    /**
-     * Every state change is published here as a small event ({@code task_id, name, status, date_done}), for live
-     * views on any API instance: not the record, whose result or traceback can be large.
-     */
-    public static final String EVENTS = "celeriac-task-events";
-    static final int RECENT_KEPT = 500;
     private static final int WRITE_WINDOW = 64;
     private static final String CELERY_EXCEPTIONS = "celery.exceptions";
 
@@ -64,11 +54,11 @@ public class ResultStore {
      * Shared by the scripts below. {@code status_of} reads the state from the head of a record (the status is the
      * first field of Celery's records and ours), so a guard never copies a large result out of Redis nor decodes it.
      * {@code write} stores a record unless it is guarded and the stored one is already ready (so a stale STARTED or
-     * PROGRESS cannot overwrite a result), indexes the task as recent, counts it, publishes the event, and adds the
-     * state to the task's timeline (one entry per state in a row: a task reporting progress a thousand times keeps
-     * its latest, not a thousand). KEYS: the record, {@link #RECENT}, {@link #STATS}, {@link #EVENTS}, the
-     * timeline; ARGV 1-9: json, ttl ms, guarded, task id, now ms, recent kept, counted state, event, timeline entry
-     * (JSON starting with its state, or empty for none).
+     * PROGRESS cannot overwrite a result), publishes it on its own channel, and adds the state to the task's timeline
+     * (one entry per state in a row: a task reporting progress a thousand times keeps its latest, not a thousand).
+     * Only the task's own keys, all in its record's hash slot: the views across tasks are {@link ResultViews}'.
+     * KEYS: the record, the timeline; ARGV 1-3: json, ttl ms, guarded; ARGV[4]: timeline entry (JSON starting with
+     * its state, or empty for none).
      */
     private static final String RECORDS = """
             local function is_ready(status)
@@ -86,23 +76,17 @@ public class ResultStore {
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
               -- Celery's clients wait on the record's own channel (AsyncResult.get subscribes, then reads).
               redis.call('PUBLISH', KEYS[1], ARGV[1])
-              redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
-              redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
-              if ARGV[7] ~= '' then
-                redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
-              end
-              redis.call('PUBLISH', KEYS[4], ARGV[8])
-              if ARGV[9] ~= '' then
-                local state = string.match(ARGV[9], '^{"state":"[%w_]+"')
-                local last = redis.call('LINDEX', KEYS[5], -1)
+              if ARGV[4] ~= '' then
+                local state = string.match(ARGV[4], '^{"state":"[%w_]+"')
+                local last = redis.call('LINDEX', KEYS[2], -1)
                 -- A STARTED again is a redelivery, worth its own line: the worker before it died.
                 if last and state and state ~= '{"state":"STARTED"' and string.sub(last, 1, #state) == state then
-                  redis.call('LSET', KEYS[5], -1, ARGV[9])
+                  redis.call('LSET', KEYS[2], -1, ARGV[4])
                 else
-                  redis.call('RPUSH', KEYS[5], ARGV[9])
-                  redis.call('LTRIM', KEYS[5], -64, -1)
+                  redis.call('RPUSH', KEYS[2], ARGV[4])
+                  redis.call('LTRIM', KEYS[2], -64, -1)
                 end
-                redis.call('PEXPIRE', KEYS[5], ARGV[2])
+                redis.call('PEXPIRE', KEYS[2], ARGV[2])
               end
               return 1
             end
@@ -112,14 +96,14 @@ public class ResultStore {
     private static final LuaScript WRITE = new LuaScript(RECORDS + "return write()\n");
 
     /**
-     * A worker's one round trip before it runs a task. Refuses when the revocation key (KEYS[6]) exists, or when the
+     * A worker's one round trip before it runs a task. Refuses when the revocation key (KEYS[3]) exists, or when the
      * record is already ready (a redelivery after a lost ack, a duplicate, a retry of a task declared final). Counts
-     * redeliveries (ARGV[11] = '1') in KEYS[7], for {@code ARGV[12]} ms, so a message that keeps coming back is
-     * stopped. Otherwise writes STARTED (ARGV[10] = '1') the way {@code write} does. Answers {@code revoked},
+     * redeliveries (ARGV[6] = '1') in KEYS[4], for {@code ARGV[7]} ms, so a message that keeps coming back is
+     * stopped. Otherwise writes STARTED (ARGV[5] = '1') the way {@code write} does. Answers {@code revoked},
      * {@code ready:<state>} or {@code run:<deliveries>}.
      */
     private static final LuaScript BEGIN = new LuaScript(RECORDS + """
-            if redis.call('EXISTS', KEYS[6]) == 1 then
+            if redis.call('EXISTS', KEYS[3]) == 1 then
               return 'revoked'
             end
             local current = status_of(KEYS[1])
@@ -127,11 +111,11 @@ public class ResultStore {
               return 'ready:' .. current
             end
             local deliveries = 1
-            if ARGV[11] == '1' then
-              deliveries = redis.call('INCR', KEYS[7]) + 1
-              redis.call('PEXPIRE', KEYS[7], ARGV[12])
+            if ARGV[6] == '1' then
+              deliveries = redis.call('INCR', KEYS[4]) + 1
+              redis.call('PEXPIRE', KEYS[4], ARGV[7])
             end
-            if ARGV[10] == '1' then
+            if ARGV[5] == '1' then
               write()
             end
             return 'run:' .. deliveries
@@ -149,15 +133,25 @@ public class ResultStore {
     private final ValueCommands<String, String> values;
     private final ObjectMapper json = WireJson.MAPPER;
     private final CeleriacConfig config;
+    private final ResultViews views;
 
-    public ResultStore(RedisDataSource redis, CeleriacConfig config) {
+    public ResultStore(RedisDataSource redis, CeleriacConfig config, ResultViews views) {
         this.redis = redis;
         this.values = redis.value(String.class);
         this.config = config;
+        this.views = views;
     }
 
     public static String key(String taskId) {
         return KEY_PREFIX + taskId;
+    }
+
+    /**
+     * A key of Celeriac's own about a task ({@code suffix} says which), in the hash slot of the task's record, so a
+     * script may touch both on Redis Cluster: {@code {celery-task-meta-<id>}<suffix>}.
+     */
+    public static String beside(String taskId, String suffix) {
+        return HashSlot.beside(key(taskId), suffix);
     }
 
     /** Records a sent task: PENDING when its result is kept, IGNORED when not, so its id is known either way. */
@@ -196,8 +190,9 @@ public class ResultStore {
         for (int from = 0; from < tasks.size(); from += WRITE_WINDOW) {
             List<Uni<Response>> writes = new ArrayList<>(WRITE_WINDOW);
             for (Sent task : tasks.subList(from, Math.min(tasks.size(), from + WRITE_WINDOW))) {
-                TaskResult record = sentRecord(task.taskId(), task.name(), task.ignoreResult());
-                writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), writeArgs(record, guarded, null)));
+                Write write = prepare(sentRecord(task.taskId(), task.name(), task.ignoreResult()), guarded, null);
+                writes.add(WRITE.runLater(redis.getReactive(), keys(task.taskId()), write.argv())
+                        .invoke(reply -> viewed(write, reply)));
             }
             Uni.join().all(writes).andFailFast().await()
                     .atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
@@ -227,7 +222,7 @@ public class ResultStore {
      */
     public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey,
             boolean redelivered, String startedAt, String queue, JsonNode args, JsonNode kwargs) {
-        String[] write;
+        Write write = null;
         if (resultKept) {
             TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, startedAt);
             ObjectNode seen = json.createObjectNode();
@@ -245,21 +240,23 @@ public class ResultStore {
             } else {
                 seen.put("args_size", size);
             }
-            write = writeArgs(started, true, seen);
-        } else {
-            // Nothing is written for an ignored result: the record's ARGV stay empty, not encoded for nothing.
-            write = new String[] { "", "", "", "", "", "", "", "", "" };
+            write = prepare(started, true, seen);
         }
-        String[] all = Arrays.copyOf(write, write.length + 3);
-        all[write.length] = resultKept ? "1" : "0";
-        all[write.length + 1] = redelivered ? "1" : "0";
-        all[write.length + 2] = Long.toString(config.resultExpires().toMillis());
-        String reply = BEGIN.run(redis, keys(taskId, revokedKey, DELIVERIES_PREFIX + taskId), all).toString();
+        // Nothing is written for an ignored result: the record's ARGV stay empty, not encoded for nothing.
+        String[] record = write == null ? new String[] { "", "", "", "" } : write.argv();
+        String[] all = Arrays.copyOf(record, record.length + 3);
+        all[record.length] = resultKept ? "1" : "0";
+        all[record.length + 1] = redelivered ? "1" : "0";
+        all[record.length + 2] = Long.toString(config.resultExpires().toMillis());
+        String reply = BEGIN.run(redis, keys(taskId, revokedKey, beside(taskId, DELIVERIES)), all).toString();
         if (reply.equals("revoked")) {
             return new Begin.Revoked();
         }
         if (reply.startsWith("ready:")) {
             return new Begin.Ready(reply.substring("ready:".length()));
+        }
+        if (write != null) {
+            views.changed(write.result());
         }
         return new Begin.Run(Integer.parseInt(reply.substring("run:".length())));
     }
@@ -284,7 +281,8 @@ public class ResultStore {
     public Uni<Void> succeededLater(String taskId, String name, JsonNode value, String startedAt, Duration timeout) {
         TaskResult success = new TaskResult(TaskState.SUCCESS, value, null, json.createArrayNode(), now(), taskId,
                 name, startedAt);
-        return WRITE.runLater(redis.getReactive(), keys(taskId), writeArgs(success, true, null))
+        Write write = prepare(success, true, null);
+        return WRITE.runLater(redis.getReactive(), keys(taskId), write.argv()).invoke(reply -> viewed(write, reply))
                 .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
@@ -382,12 +380,12 @@ public class ResultStore {
      * failure or revocation stays).
      */
     public void forget(String taskId) {
-        FORGET_UNLESS_READY.run(redis, List.of(key(taskId), TIMELINE_PREFIX + taskId));
+        FORGET_UNLESS_READY.run(redis, List.of(key(taskId), beside(taskId, TIMELINE)));
     }
 
     /** As {@link #forget}, completing when Redis has done it (see {@link #succeededLater}). */
     public Uni<Void> forgetLater(String taskId, Duration timeout) {
-        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId), TIMELINE_PREFIX + taskId))
+        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId), beside(taskId, TIMELINE)))
                 .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
@@ -396,7 +394,7 @@ public class ResultStore {
      * again on purpose).
      */
     public void forgetAnyway(String taskId) {
-        redis.key().del(key(taskId), DELIVERIES_PREFIX + taskId, TIMELINE_PREFIX + taskId);
+        redis.key().del(key(taskId), beside(taskId, DELIVERIES), beside(taskId, TIMELINE));
     }
 
     /** The records of many tasks in one round trip, in the order asked. */
@@ -429,32 +427,33 @@ public class ResultStore {
     }
 
     private boolean write(TaskResult result, boolean guarded) {
-        var reply = WRITE.run(redis, keys(result.taskId()), writeArgs(result, guarded, null));
-        return reply != null && reply.toLong() == 1L;
+        Write write = prepare(result, guarded, null);
+        return viewed(write, WRITE.run(redis, keys(result.taskId()), write.argv()));
+    }
+
+    /** A record write: the script's ARGV, and the record for the views once Redis took it. */
+    private record Write(TaskResult result, String[] argv) {
+    }
+
+    /** Whether {@code write}'s script wrote; if so, the views hear of it. */
+    private boolean viewed(Write write, Response reply) {
+        boolean written = reply != null && reply.toLong() == 1L;
+        if (written) {
+            views.changed(write.result());
+        }
+        return written;
     }
 
     private static List<String> keys(String taskId, String... more) {
-        List<String> keys = new ArrayList<>(List.of(key(taskId), RECENT, STATS, EVENTS, TIMELINE_PREFIX + taskId));
+        List<String> keys = new ArrayList<>(List.of(key(taskId), beside(taskId, TIMELINE)));
         keys.addAll(List.of(more));
         return keys;
     }
 
     /** ARGV of {@code write}; {@code seen} adds to the timeline's entry. */
-    private String[] writeArgs(TaskResult result, boolean guarded, ObjectNode seen) {
-        String record = encode(result);
-        Map<String, Object> event = new LinkedHashMap<>();
-        event.put("task_id", result.taskId());
-        event.put("name", result.name());
-        event.put("status", result.status());
-        event.put("date_done", result.dateDone());
-        String counted = switch (result.status()) {
-            case TaskState.PENDING, TaskState.IGNORED -> "sent";
-            case TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED, TaskState.RETRY -> result.status();
-            default -> "";
-        };
-        return new String[] { record, Long.toString(config.resultExpires().toMillis()), guarded ? "1" : "0",
-                result.taskId(), Long.toString(System.currentTimeMillis()), Integer.toString(RECENT_KEPT), counted,
-                encode(event), timelineEntry(result, seen) };
+    private Write prepare(TaskResult result, boolean guarded, ObjectNode seen) {
+        return new Write(result, new String[] { encode(result), Long.toString(config.resultExpires().toMillis()),
+                guarded ? "1" : "0", timelineEntry(result, seen) });
     }
 
     /** What the timeline keeps of a state: when, and what an operator asks next (where, which try, which trace). */
@@ -483,7 +482,7 @@ public class ResultStore {
     /** A task's timeline, oldest first: an entry per state it went through (see {@code write}); empty for none. */
     public List<JsonNode> timeline(String taskId) {
         List<JsonNode> entries = new ArrayList<>();
-        for (String entry : redis.list(String.class).lrange(TIMELINE_PREFIX + taskId, 0, -1)) {
+        for (String entry : redis.list(String.class).lrange(beside(taskId, TIMELINE), 0, -1)) {
             try {
                 entries.add(json.readTree(entry));
             } catch (IOException e) {
