@@ -6,7 +6,11 @@
 #                                          AMQPS listener there, its certificate (for localhost and 127.0.0.1) signed
 #                                          by a CA of its own: DIR/tls/ca.pem, and DIR/tls/trust.p12 (password
 #                                          "celeriac") as a trust store
+#                                          CELERIAC_RABBITMQ_DEFINITIONS: the definitions file to import (default
+#                                          docker/rabbitmq/definitions.json), or "none"
+#                                          CELERIAC_RABBITMQ_COOKIE: the Erlang cookie (nodes of a cluster share one)
 #   rabbitmq.sh stop DIR                   stop it
+#   rabbitmq.sh kill DIR                   SIGKILL it (a node lost without warning)
 #   rabbitmq.sh status DIR
 #   rabbitmq.sh ctl DIR ARGS...            rabbitmqctl ARGS on that node
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -35,6 +39,9 @@ start)
   ensure_packages
   echo "$port" > "$dir/port"; echo "$dist" > "$dir/dist_port"
   mkdir -p "$dir/home" "$dir/log"
+  if [ -n "${CELERIAC_RABBITMQ_COOKIE:-}" ]; then
+    printf '%s' "$CELERIAC_RABBITMQ_COOKIE" > "$dir/home/.erlang.cookie"; chmod 400 "$dir/home/.erlang.cookie"
+  fi
   echo '[rabbitmq_amqp1_0].' > "$dir/enabled_plugins"
   # consumer_timeout: the broker would close the channel of a task running longer than 30 min (celery #6760).
   cat > "$dir/rabbitmq.conf" <<CONF
@@ -58,7 +65,9 @@ CONF
   echo $! > "$dir/wrapper.pid"
   wait_port "$port" 60 || { tail -20 "$dir/log/console.log" >&2; die "RabbitMQ did not open port $port"; }
   ctl await_startup >/dev/null 2>&1 || { sleep 1; ctl await_startup >/dev/null; }
-  ctl import_definitions "$CELERIAC_HOME/docker/rabbitmq/definitions.json" >/dev/null
+  definitions=${CELERIAC_RABBITMQ_DEFINITIONS:-$CELERIAC_HOME/docker/rabbitmq/definitions.json}
+  # "none" for a node that joins a cluster (rabbitmq-cluster.sh imports them once the cluster stands).
+  [ "$definitions" = none ] || ctl import_definitions "$definitions" >/dev/null
   log "RabbitMQ up on 127.0.0.1:$port (AMQP 0-9-1 and 1.0)${tls_port:+, TLS on $tls_port}, node $RABBITMQ_NODENAME"
   ;;
 stop)
@@ -69,6 +78,10 @@ stop)
     for _ in $(seq 1 100); do pid_alive "$dir/wrapper.pid" || break; sleep 0.1; done
     pid_alive "$dir/wrapper.pid" && kill -9 -- "-$(cat "$dir/wrapper.pid")" 2>/dev/null || true
   fi
+  rm -f "$dir/wrapper.pid"
+  ;;
+kill)
+  pid_alive "$dir/wrapper.pid" && kill -9 -- "-$(cat "$dir/wrapper.pid")" 2>/dev/null || true
   rm -f "$dir/wrapper.pid"
   ;;
 ctl)

@@ -77,7 +77,7 @@ public class RabbitSender {
     private synchronized Connection connection() throws IOException, TimeoutException {
         if (connection == null || !connection.isOpen()) {
             int timeout = (int) Math.min(2000, config.taskPublishTimeout().toMillis());
-            Connection opened = Queues.connectionFactory(config.broker(), timeout).newConnection("celeriac-sender");
+            Connection opened = Queues.connect(config.broker(), timeout, "celeriac-sender");
             // A resource alarm (memory, disk) stops the broker reading from publishers: fail sends at once meanwhile.
             opened.addBlockedListener(reason -> blocked = reason, () -> blocked = null);
             blocked = null;

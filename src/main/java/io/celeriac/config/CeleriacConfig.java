@@ -49,6 +49,19 @@ public interface CeleriacConfig {
     @WithDefault("1d")
     Duration resultExpires();
 
+    /**
+     * How many Redis replicas must hold a task's outcome before its message is acknowledged (Redis {@code WAIT}, on
+     * the connection that wrote it). 0: acknowledged once the primary has it, so a fail-over to a replica that had
+     * not caught up loses that outcome while its message is gone. With 1 or more, an outcome not replicated within
+     * {@link #resultReplicasTimeout()} counts as not stored: the worker holds the message and writes again. Not on
+     * Redis Cluster, whose client cannot send WAIT to the shard that took the write.
+     */
+    @WithDefault("0")
+    int resultReplicas();
+
+    @WithDefault("2s")
+    Duration resultReplicasTimeout();
+
     /** How long a dead letter is kept for inspection and requeueing. */
     @WithDefault("7d")
     Duration deadLetterExpires();
@@ -157,6 +170,26 @@ public interface CeleriacConfig {
 
         @WithDefault("5672")
         int port();
+
+        /**
+         * The nodes of a RabbitMQ cluster as {@code host:port}, in place of {@code host} and {@code port}: each
+         * connection goes to one of them that answers and, once it is lost, to another (AMQP 0-9-1 only; over AMQP 1.0
+         * put a load balancer in front of the nodes).
+         */
+        Optional<List<String>> addresses();
+
+        /**
+         * The type of the task queues and the dead-letter queue, as Celeriac declares them ({@code x-queue-type}):
+         * {@code classic}, or {@code quorum} for a queue replicated over a RabbitMQ cluster. Every client and worker of
+         * a queue, and the definitions file, must say the same (see the README, "Scaling out").
+         */
+        @WithDefault("classic")
+        QueueType queueType();
+
+        enum QueueType {
+            CLASSIC,
+            QUORUM
+        }
 
         @WithDefault("guest")
         String username();

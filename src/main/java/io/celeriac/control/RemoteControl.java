@@ -95,7 +95,7 @@ public class RemoteControl {
         }
         disconnect();
         try {
-            connection = Queues.connectionFactory(config.broker(), 2000).newConnection("celeriac-pidbox");
+            connection = Queues.connect(config.broker(), 2000, "celeriac-pidbox");
             channel = connection.createChannel();
             channel.exchangeDeclare(EXCHANGE, "fanout", false, false, Map.of());
             String queue = node + ".celery.pidbox";

@@ -230,7 +230,7 @@ public class CeleryEvents {
         }
         nextAttemptMillis = now + RECONNECT_PAUSE_MILLIS;
         disconnect();
-        connection = Queues.connectionFactory(config.broker(), 2000).newConnection("celeriac-events");
+        connection = Queues.connect(config.broker(), 2000, "celeriac-events");
         channel = connection.createChannel();
         channel.exchangeDeclare(EXCHANGE, "topic", true, false, Map.of());
         if (warned) {

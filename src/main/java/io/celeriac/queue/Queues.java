@@ -18,6 +18,7 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -42,6 +43,17 @@ public class Queues {
 
     public Queues(CeleriacConfig config) {
         this.config = config;
+        if (config.broker().queueType() == CeleriacConfig.Broker.QueueType.QUORUM
+                && config.taskQueueMaxPriority().isPresent()) {
+            throw new IllegalStateException("celeriac.task-queue-max-priority is set, but quorum queues "
+                    + "(celeriac.broker.queue-type=quorum) have no priorities on RabbitMQ 3.x; use classic queues, or "
+                    + "a queue per priority");
+        }
+        if (config.broker().addresses().isPresent() && !"smallrye-rabbitmq".equals(config.connector())) {
+            throw new IllegalStateException("celeriac.broker.addresses is for AMQP 0-9-1 (smallrye-rabbitmq): the "
+                    + "AMQP 1.0 connector connects to one host, so put a load balancer in front of the nodes and set "
+                    + "celeriac.broker.host");
+        }
     }
 
     /** The queue dead-lettered messages land in when the broker rejects them (a safety net; see DeadLetters). */
@@ -63,7 +75,7 @@ public class Queues {
         for (String queue : config.worker().queues()) {
             declareCeleryQueue(queue);
         }
-        run(channel -> channel.queueDeclare(deadQueue(), true, false, false, Map.of()));
+        run(channel -> channel.queueDeclare(deadQueue(), true, false, false, typeArguments(config)));
     }
 
     /**
@@ -95,10 +107,21 @@ public class Queues {
         ensured.add(queue);
     }
 
-    /** The arguments of every task queue. */
+    /**
+     * The arguments of every task queue: Celery's {@code x-max-priority} when configured, and {@code x-queue-type}
+     * for a quorum queue (as Celery 5.5 declares it with {@code task_default_queue_type = "quorum"}). A classic queue
+     * gets no type argument, as Celery declares it, so both sides keep declaring it the same.
+     */
     public static Map<String, Object> queueArguments(CeleriacConfig config) {
-        return config.taskQueueMaxPriority().<Map<String, Object>>map(max -> Map.of("x-max-priority", max))
-                .orElse(Map.of());
+        Map<String, Object> arguments = new java.util.HashMap<>(typeArguments(config));
+        config.taskQueueMaxPriority().ifPresent(max -> arguments.put("x-max-priority", max));
+        return Map.copyOf(arguments);
+    }
+
+    private static Map<String, Object> typeArguments(CeleriacConfig config) {
+        return config.broker().queueType() == CeleriacConfig.Broker.QueueType.QUORUM
+                ? Map.of("x-queue-type", "quorum")
+                : Map.of();
     }
 
     /** Messages ready for delivery in the task queue (not those delivered and not yet acknowledged). */
@@ -123,9 +146,22 @@ public class Queues {
 
     private Connection connection() throws IOException, TimeoutException {
         if (connection == null || !connection.isOpen()) {
-            connection = connectionFactory(config.broker(), 2000).newConnection("celeriac-queues");
+            connection = connect(config.broker(), 2000, "celeriac-queues");
         }
         return connection;
+    }
+
+    /**
+     * A connection to the broker, or to one of {@code celeriac.broker.addresses} that answers (the client tries them
+     * in random order, so connections spread over the cluster's nodes), giving up after {@code timeoutMillis} each.
+     */
+    public static Connection connect(CeleriacConfig.Broker broker, int timeoutMillis, String name)
+            throws IOException, TimeoutException {
+        ConnectionFactory factory = connectionFactory(broker, timeoutMillis);
+        if (broker.addresses().isEmpty()) {
+            return factory.newConnection(name);
+        }
+        return factory.newConnection(Address.parseAddresses(String.join(",", broker.addresses().get())), name);
     }
 
     /**

@@ -45,6 +45,10 @@ public class ChannelDefaults implements ConfigSourceFactory {
         if (maxPriority != null && maxPriority.getValue() != null && !maxPriority.getValue().isBlank()) {
             defaults.put("mp.messaging.incoming." + Worker.CHANNEL + ".queue.x-max-priority", maxPriority.getValue());
         }
+        ConfigValue type = context.getValue("celeriac.broker.queue-type");
+        if (type != null && type.getValue() != null && "quorum".equalsIgnoreCase(type.getValue().trim())) {
+            defaults.put(incoming + "queue.x-queue-type", "quorum");
+        }
         return List.of(new PropertiesConfigSource(defaults, "celeriac-channel-defaults", ORDINAL));
     }
 

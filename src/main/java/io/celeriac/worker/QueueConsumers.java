@@ -91,7 +91,7 @@ public class QueueConsumers {
         try {
             if (connection == null || !connection.isOpen()) {
                 abort();
-                connection = Queues.connectionFactory(config.broker(), 2000).newConnection("celeriac-queues-consumer");
+                connection = Queues.connect(config.broker(), 2000, "celeriac-queues-consumer");
             }
             List<String> started = new ArrayList<>();
             for (String queue : queues) {

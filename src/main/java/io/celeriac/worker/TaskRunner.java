@@ -202,7 +202,7 @@ public class TaskRunner {
         }
         span.end(outcome == null ? null : outcome.error());
         if (outcome == null) {
-            return CompletableFuture.completedFuture(Settle.PUT_BACK);
+            return CompletableFuture.completedFuture(Settle.AGAIN);
         }
         Duration runtime = Duration.ofNanos(System.nanoTime() - start);
         if (stopping && outcome.error() != null) {
@@ -356,7 +356,7 @@ public class TaskRunner {
             future = limited.submit(io.opentelemetry.context.Context.current()
                     .wrap(() -> body(task, message, tracked, execution, hard)));
         } catch (RejectedExecutionException e) {
-            LOG.errorf("no thread free for time-limited task %s (%d abandoned attempts still run): back to the broker",
+            LOG.errorf("no thread free for time-limited task %s (%d abandoned attempts still run): trying again later",
                     execution, abandonedCount());
             return null;
         }

@@ -82,8 +82,8 @@ public class Worker {
     private volatile boolean draining;
     /** Messages taken in and not yet settled: what a drain waits for, from the first step, not only running tasks. */
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** Put-backs in a row: each waits longer, so an outage of Redis is not a busy loop through the broker. */
-    private final AtomicInteger putBacks = new AtomicInteger();
+    /** Tries again in a row: each waits longer, so an outage of Redis is not a busy loop. */
+    private final AtomicInteger againInARow = new AtomicInteger();
     /** The channel's tasks run here, {@code celeriac.worker.concurrency} at a time; the rest wait their turn. */
     private final ThreadPoolExecutor runners;
 
@@ -181,23 +181,24 @@ public class Worker {
         try {
             decided = handle(message);
         } catch (RuntimeException | Error e) {
-            // Redis or the broker failed before the task ran: nothing would be repeated, so the message goes back.
-            LOG.errorf("could not start a task, returning its message to the broker: %s", e.toString());
-            decided = CompletableFuture.completedFuture(Settle.PUT_BACK);
+            // Redis or the broker failed before the task ran: nothing would be repeated, so it is tried again.
+            LOG.errorf("could not start a task, holding its message to try again: %s", e.toString());
+            decided = CompletableFuture.completedFuture(Settle.AGAIN);
         }
         return decided.exceptionally(failure -> {
-            LOG.errorf("could not finish a task message, returning it to the broker: %s", failure.toString());
-            return Settle.PUT_BACK;
+            LOG.errorf("could not finish a task message, holding it to try again: %s", failure.toString());
+            return Settle.AGAIN;
         }).thenCompose(settle -> switch (settle) {
             case ACK -> {
-                putBacks.set(0);
+                againInARow.set(0);
                 yield message.ack();
             }
-            // After a pause that holds the message, not a thread: handed straight back, it would come straight back
-            // to this consumer, a busy loop through the broker for as long as the cause lasts.
-            case PUT_BACK -> CompletableFuture.runAsync(() -> {
-            }, CompletableFuture.delayedExecutor(putBackPause(), TimeUnit.MILLISECONDS))
-                    .thenCompose(paused -> Delivery.putBack(message, new IllegalStateException("handed back")));
+            // After a pause that holds the message, not a thread. Not handed back to the broker: it would come
+            // straight back to this consumer, and each return is a delivery that a quorum queue counts towards its
+            // delivery-limit, past which it dead-letters the work (a Redis outage of a few minutes would).
+            case AGAIN -> CompletableFuture.runAsync(() -> {
+            }, CompletableFuture.delayedExecutor(pauseBeforeAgain(), TimeUnit.MILLISECONDS))
+                    .thenCompose(paused -> again(message));
             case LEAVE -> {
                 inFlight.decrementAndGet();
                 yield new CompletableFuture<Void>();
@@ -205,9 +206,29 @@ public class Worker {
         }).whenComplete((done, failure) -> inFlight.decrementAndGet());
     }
 
-    private long putBackPause() {
-        int inARow = Math.min(putBacks.incrementAndGet(), 5);
+    private long pauseBeforeAgain() {
+        int inARow = Math.min(againInARow.incrementAndGet(), 5);
         return Math.min(10_000, 1000L << (inARow - 1));
+    }
+
+    /**
+     * The same delivery once more, on one of the worker's threads; settled when that try settles it. While stopping,
+     * left unsettled: the broker redelivers it once this worker's connection closes.
+     */
+    private CompletionStage<Void> again(Message<?> message) {
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        try {
+            runners.execute(() -> process(message).whenComplete((done, failure) -> {
+                if (failure != null) {
+                    settled.completeExceptionally(failure);
+                } else {
+                    settled.complete(done);
+                }
+            }));
+        } catch (RejectedExecutionException stopping) {
+            LOG.debugf("not trying a message again while stopping: %s", stopping.getMessage());
+        }
+        return settled;
     }
 
     /** Handles one message; the stage completes once its outcome is stored, saying how to settle it. */

@@ -19,7 +19,7 @@ public final class LocalServer {
     private LocalServer() {
     }
 
-    static Path scripts() {
+    public static Path scripts() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isDirectory(dir.resolve("scripts/lib"))) {
             dir = dir.getParent();
