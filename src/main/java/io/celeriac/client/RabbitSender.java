@@ -163,7 +163,7 @@ public class RabbitSender {
 
         /** The open channel new sends go out on, opened if there is none. */
         private Confirms current() throws IOException, TimeoutException {
-            if (current == null || !current.channel.isOpen()) {
+            if (current == null || current.retired || !current.channel.isOpen()) {
                 // A closed channel fails its own unconfirmed sends from its shutdown listener; none are added to it.
                 current = null;
                 Channel opened = connection().createChannel();
@@ -219,7 +219,7 @@ public class RabbitSender {
         final Channel channel;
         final ConcurrentNavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
         /** No more publishes on this channel: it closes once the broker has settled those it has. */
-        private volatile boolean retired;
+        volatile boolean retired;
         private final AtomicBoolean closing = new AtomicBoolean();
 
         Confirms(Channel channel) {
@@ -298,6 +298,10 @@ public class RabbitSender {
                     continue;
                 }
                 if (!acked) {
+                    // RabbitMQ 3.10 nacks every later publish on a channel opened while a quorum queue elected a new
+                    // leader (scripts/cluster-chaos saw it for 90 s after a node died): a channel that nacked once is
+                    // not trusted again, and the next send opens a fresh one.
+                    retired = true;
                     pending.completeExceptionally(new IOException("the broker refused the message (nack)"));
                 } else if (pending.returned != null) {
                     pending.completeExceptionally(new IOException("the broker could not route the message: "

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.inject.Singleton;
 
@@ -23,6 +24,7 @@ import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.redis.HashSlot;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.redis.RedisTopology;
 import io.celeriac.tracing.TaskTracing;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
@@ -135,11 +137,16 @@ public class ResultStore {
     private final CeleriacConfig config;
     private final ResultViews views;
 
-    public ResultStore(RedisDataSource redis, CeleriacConfig config, ResultViews views) {
+    public ResultStore(RedisDataSource redis, CeleriacConfig config, ResultViews views, RedisTopology topology) {
         this.redis = redis;
         this.values = redis.value(String.class);
         this.config = config;
         this.views = views;
+        if (config.resultReplicas() > 0 && topology.clustered()) {
+            throw new IllegalStateException("celeriac.result-replicas=" + config.resultReplicas() + " needs a Redis "
+                    + "with replicas behind one primary (standalone or Sentinel): on Redis Cluster the client cannot "
+                    + "send WAIT to the shard that took the write");
+        }
     }
 
     public static String key(String taskId) {
@@ -282,14 +289,23 @@ public class ResultStore {
         TaskResult success = new TaskResult(TaskState.SUCCESS, value, null, json.createArrayNode(), now(), taskId,
                 name, startedAt);
         Write write = prepare(success, true, null);
-        return WRITE.runLater(redis.getReactive(), keys(taskId), write.argv()).invoke(reply -> viewed(write, reply))
-                .ifNoItem().after(timeout).fail().replaceWithVoid();
+        Uni<Void> written;
+        if (config.resultReplicas() == 0) {
+            written = WRITE.runLater(redis.getReactive(), keys(taskId), write.argv())
+                    .invoke(reply -> viewed(write, reply)).replaceWithVoid();
+        } else {
+            written = redis.getReactive().withConnection(connection -> WRITE.runLater(connection, keys(taskId),
+                    write.argv()).invoke(reply -> viewed(write, reply))
+                    .chain(() -> connection.execute("WAIT", replicasArgs())).invoke(this::replicated)
+                    .replaceWithVoid());
+        }
+        return written.ifNoItem().after(timeout).fail();
     }
 
     /** As {@link #succeededLater}, on the calling thread; false when the record was already final. */
     public boolean succeeded(String taskId, String name, JsonNode value, String startedAt) {
-        return write(new TaskResult(TaskState.SUCCESS, value, null, json.createArrayNode(), now(), taskId, name,
-                startedAt), true);
+        return outcome(new TaskResult(TaskState.SUCCESS, value, null, json.createArrayNode(), now(), taskId, name,
+                startedAt));
     }
 
     /**
@@ -300,13 +316,13 @@ public class ResultStore {
         if (!TaskState.isReady(state) || TaskState.SUCCESS.equals(state)) {
             throw new IllegalArgumentException("not a failed state: " + state);
         }
-        return write(new TaskResult(state, error, traceback, json.createArrayNode(), now(), taskId, name, null), true);
+        return outcome(new TaskResult(state, error, traceback, json.createArrayNode(), now(), taskId, name, null));
     }
 
     /** FAILURE with the error as Celery stores it; false when the record was already final. */
     public boolean failed(String taskId, String name, Throwable error, String startedAt) {
-        return write(new TaskResult(TaskState.FAILURE, exception(error), traceback(error), json.createArrayNode(),
-                now(), taskId, name, startedAt), true);
+        return outcome(new TaskResult(TaskState.FAILURE, exception(error), traceback(error), json.createArrayNode(),
+                now(), taskId, name, startedAt));
     }
 
     /** As {@link #failed(String, String, Throwable, String)} for a task that never started. */
@@ -429,6 +445,37 @@ public class ResultStore {
     private boolean write(TaskResult result, boolean guarded) {
         Write write = prepare(result, guarded, null);
         return viewed(write, WRITE.run(redis, keys(result.taskId()), write.argv()));
+    }
+
+    /**
+     * A worker's final outcome: written as any record, then, with {@code celeriac.result-replicas}, on replicas
+     * before this returns (or it throws, and the worker writes again holding the message).
+     */
+    private boolean outcome(TaskResult result) {
+        if (config.resultReplicas() == 0) {
+            return write(result, true);
+        }
+        Write write = prepare(result, true, null);
+        AtomicReference<Response> reply = new AtomicReference<>();
+        redis.withConnection(connection -> {
+            reply.set(WRITE.run(connection, keys(result.taskId()), write.argv()));
+            replicated(connection.execute("WAIT", replicasArgs()));
+        });
+        return viewed(write, reply.get());
+    }
+
+    private String[] replicasArgs() {
+        return new String[] { Integer.toString(config.resultReplicas()),
+                Long.toString(Math.max(1, config.resultReplicasTimeout().toMillis())) };
+    }
+
+    private void replicated(Response waited) {
+        long replicas = waited == null ? 0 : waited.toLong();
+        if (replicas < config.resultReplicas()) {
+            throw new IllegalStateException("the outcome reached " + replicas + " of "
+                    + config.resultReplicas() + " Redis replicas within " + config.resultReplicasTimeout()
+                    + " (celeriac.result-replicas)");
+        }
     }
 
     /** A record write: the script's ARGV, and the record for the views once Redis took it. */

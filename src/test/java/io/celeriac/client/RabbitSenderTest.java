@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.celeriac.result.ResultStore;
 import io.celeriac.result.TaskResult;
 import io.celeriac.testing.BrokerAndRedis;
+import io.celeriac.testing.LocalServer;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -93,6 +96,43 @@ class RabbitSenderTest {
         for (int i = 0; i < 8; i++) {
             assertEquals(42, sum(tasks.delay("add", 40, 2).id()));
         }
+    }
+
+    @Test
+    void aChannelTheBrokerNackedOnIsNotUsedAgain() throws Exception {
+        try (Connection connection = connect()) {
+            Channel channel = connection.createChannel();
+            // Full from the start: the broker nacks every message for it.
+            channel.queueDeclare("celeriac-test-full", false, false, true,
+                    Map.of("x-max-length", 0, "x-overflow", "reject-publish"));
+            for (int i = 0; i < 16; i++) {
+                String id = UUID.randomUUID().toString();
+                var sent = sender.send("", "celeriac-test-full", id, withId(id), body());
+                ExecutionException failed = assertThrows(ExecutionException.class,
+                        () -> sent.get(5, TimeUnit.SECONDS));
+                assertTrue(failed.getCause().getMessage().contains("nack"), failed.getCause().getMessage());
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> senderChannels() == 0);
+            assertEquals(42, sum(tasks.delay("add", 40, 2).id()), "a fresh channel carries the next send");
+        }
+    }
+
+    /** The channels the broker has open on the sender's connection. */
+    private long senderChannels() throws Exception {
+        String connections = ctl("list_connections", "name", "client_properties");
+        String name = connections.lines().filter(line -> line.contains("celeriac-sender"))
+                .map(line -> line.split("\t")[0]).findFirst().orElseThrow();
+        return ctl("list_channels", "name").lines().filter(line -> line.startsWith(name + " (")).count();
+    }
+
+    private String ctl(String... args) throws Exception {
+        Path out = Files.createTempFile("rabbitmqctl", ".txt");
+        List<Object> line = new ArrayList<>(List.of("ctl",
+                servers.get(BrokerAndRedis.RABBITMQ_DIR)));
+        line.addAll(List.of(args));
+        LocalServer.run(ProcessBuilder.Redirect.to(out.toFile()), "rabbitmq.sh",
+                line.toArray());
+        return Files.readString(out);
     }
 
     @Test
