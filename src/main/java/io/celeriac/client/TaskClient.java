@@ -1,6 +1,7 @@
 package io.celeriac.client;
 
 import java.lang.reflect.Type;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -46,6 +47,11 @@ import io.celeriac.tracing.TaskTracing;
 public class TaskClient {
 
     private static final Logger LOG = Logger.getLogger(TaskClient.class);
+    /**
+     * How long a send that may not have reached the broker waits before it goes again: its first copy, if it was
+     * queued, has likely run by then.
+     */
+    static final Duration RESEND_AFTER = Duration.ofSeconds(3);
 
     private final TaskRegistry registry;
     private final Arguments arguments;
@@ -207,6 +213,14 @@ public class TaskClient {
             forgetQuietly(id);
             throw e;
         } catch (TaskSendUncertainException e) {
+            if (e.getCause() instanceof MaybePublished) {
+                // The connection failed with the message on it, perhaps with the broker node that had it
+                // (scripts/cluster-chaos lost every such send with the node). Sent again under the same id from the
+                // delayed queue, which any instance promotes: should both copies be queued, the later one finds the
+                // record final and does not run, unless both run at once. Twice rather than never.
+                resendLater(message);
+                throw e;
+            }
             // The caller keeps the id and the record stays: the task may well run. Should the broker refuse it after
             // all, the record says so, rather than PENDING until it expires.
             e.lateOutcome().whenComplete((confirmed, refused) -> {
@@ -219,6 +233,15 @@ public class TaskClient {
         }
         metrics.sent(task);
         return id;
+    }
+
+    private void resendLater(TaskMessage message) {
+        try {
+            delayed.addOnce(message, Instant.now().plus(RESEND_AFTER), UUID.randomUUID().toString());
+        } catch (RuntimeException e) {
+            LOG.warnf("task %s[%s] may not have been sent, and could not be kept to send again: %s",
+                    message.task(), message.id(), e.toString());
+        }
     }
 
     /**

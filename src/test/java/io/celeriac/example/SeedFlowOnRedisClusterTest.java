@@ -1,5 +1,6 @@
 package io.celeriac.example;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import io.celeriac.canvas.Signature;
 import io.celeriac.client.AsyncResult;
 import io.celeriac.client.SendOptions;
 import io.celeriac.client.TaskFailedException;
+import io.celeriac.testing.Operators;
 import io.celeriac.testing.RedisClusterProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -55,6 +57,16 @@ class SeedFlowOnRedisClusterTest extends SeedFlowContract {
         revoked.revoke();
         assertThrows(TaskFailedException.class, () -> revoked.get(Duration.ofSeconds(30)));
         assertEquals("REVOKED", revoked.state());
+    }
+
+    @Test
+    void theDashboardSeesTasksAcrossTheClusterThroughTheViews() {
+        String id = tasks.delay("add", 1, 1).id();
+        // The recent ids and the counters live on other shards than the records, written in batches.
+        var dashboard = await().atMost(Duration.ofSeconds(15))
+                .until(() -> Operators.asViewer().get("/dashboard").jsonPath(),
+                        d -> "SUCCESS".equals(d.getString("recent.find { it.id == '" + id + "' }.state")));
+        assertTrue(dashboard.getLong("totals.SUCCESS") >= 1, dashboard.getMap("totals").toString());
     }
 
     @Test

@@ -61,7 +61,7 @@ abstract class ServerRestartContract {
         return given().formParams(Map.of("a", a, "b", b)).post("/tasks/add");
     }
 
-    private static int sum(String id) {
+    static int sum(String id) {
         return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> given().get("/tasks/result/{id}", id).jsonPath(), r -> r.getBoolean("ready"))
                 .getInt("value");
