@@ -34,7 +34,8 @@ start)
   ;;
 stop)
   [ -f "$dir/ports" ] || exit 0
-  while read -r port; do "$here/rabbitmq.sh" stop "$dir/$port"; done < "$dir/ports"
+  # rabbitmqctl reads stdin: without /dev/null it would eat the rest of the list.
+  while read -r port; do "$here/rabbitmq.sh" stop "$dir/$port" < /dev/null; done < "$dir/ports"
   rm -f "$dir/ports"
   ;;
 *) die "unknown command $cmd" ;;

@@ -32,7 +32,7 @@ start)
   ;;
 stop)
   [ -f "$dir/ports" ] || exit 0
-  while read -r port; do "$here/redis.sh" stop "$dir/$port"; done < "$dir/ports"
+  while read -r port; do "$here/redis.sh" stop "$dir/$port" < /dev/null; done < "$dir/ports"
   rm -f "$dir/ports"
   ;;
 *) die "unknown command $cmd" ;;

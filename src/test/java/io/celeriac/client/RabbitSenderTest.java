@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,14 +123,10 @@ class RabbitSenderTest {
         return ctl("list_channels", "name").lines().filter(line -> line.startsWith(name + " (")).count();
     }
 
-    private String ctl(String... args) throws Exception {
-        Path out = Files.createTempFile("rabbitmqctl", ".txt");
-        List<Object> line = new ArrayList<>(List.of("ctl",
-                servers.get(BrokerAndRedis.RABBITMQ_DIR)));
+    private String ctl(String... args) {
+        List<Object> line = new ArrayList<>(List.of("ctl", servers.get(BrokerAndRedis.RABBITMQ_DIR)));
         line.addAll(List.of(args));
-        LocalServer.run(ProcessBuilder.Redirect.to(out.toFile()), "rabbitmq.sh",
-                line.toArray());
-        return Files.readString(out);
+        return LocalServer.output("rabbitmq.sh", line.toArray());
     }
 
     @Test

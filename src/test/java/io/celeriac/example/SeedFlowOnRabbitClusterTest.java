@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,11 +96,9 @@ class SeedFlowOnRabbitClusterTest extends SeedFlowContract {
         }
     }
 
-    private String ctl(String... args) throws Exception {
-        Path out = Files.createTempFile("rabbitmqctl", ".txt");
+    private String ctl(String... args) {
         List<Object> line = new ArrayList<>(List.of("ctl", nodes.get(RabbitCluster.FIRST_NODE_DIR)));
         line.addAll(List.of(args));
-        LocalServer.run(ProcessBuilder.Redirect.to(out.toFile()), "rabbitmq.sh", line.toArray());
-        return Files.readString(out);
+        return LocalServer.output("rabbitmq.sh", line.toArray());
     }
 }

@@ -4,12 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -60,27 +57,16 @@ class ResultReplicasTest {
                 "--replica-of=" + servers.get(BrokerAndRedis.REDIS_PORT));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> unacknowledged() == 0);
-            String onReplica = redisCli(replicaPort, "GET", "celery-task-meta-" + sum.id());
+            String onReplica = BrokerAndRedis.redisCli(replicaPort, "GET", "celery-task-meta-" + sum.id());
             assertTrue(onReplica.contains("\"SUCCESS\""), onReplica);
         } finally {
             LocalServer.run("redis.sh", "stop", replicaDir);
         }
     }
 
-    private long unacknowledged() throws Exception {
-        Path out = Files.createTempFile("queues", ".txt");
-        LocalServer.run(ProcessBuilder.Redirect.to(out.toFile()), "rabbitmq.sh", "ctl",
-                servers.get(BrokerAndRedis.RABBITMQ_DIR), "list_queues", "name", "messages_unacknowledged");
-        return Files.readAllLines(out).stream().filter(line -> line.startsWith("celery\t"))
+    private long unacknowledged() {
+        return LocalServer.output("rabbitmq.sh", "ctl", servers.get(BrokerAndRedis.RABBITMQ_DIR), "list_queues",
+                "name", "messages_unacknowledged").lines().filter(line -> line.startsWith("celery\t"))
                 .mapToLong(line -> Long.parseLong(line.split("\t")[1].trim())).sum();
-    }
-
-    private static String redisCli(int port, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("redis-cli", "-p", String.valueOf(port)));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
     }
 }

@@ -59,7 +59,12 @@ public class BrokerAndRedis implements QuarkusTestResourceLifecycleManager {
 
     /** A Redis command through redis-cli, for tests that change the server's own settings. */
     public static String redisCli(Map<String, String> settings, String... command) {
-        List<String> line = new java.util.ArrayList<>(List.of("redis-cli", "-p", settings.get(REDIS_PORT)));
+        return redisCli(Integer.parseInt(settings.get(REDIS_PORT)), command);
+    }
+
+    /** As {@link #redisCli(Map, String...)}, on the Redis at this port of loopback. */
+    public static String redisCli(int port, String... command) {
+        List<String> line = new java.util.ArrayList<>(List.of("redis-cli", "-p", String.valueOf(port)));
         line.addAll(List.of(command));
         return exec(line);
     }

@@ -57,6 +57,21 @@ public final class LocalServer {
         run(ProcessBuilder.Redirect.INHERIT, script, args);
     }
 
+    /** Runs a script of scripts/lib and answers what it printed; fails unless it exits 0 within 120 s. */
+    public static String output(String script, Object... args) {
+        try {
+            Path out = Files.createTempFile("celeriac-script", ".txt");
+            try {
+                run(ProcessBuilder.Redirect.to(out.toFile()), script, args);
+                return Files.readString(out);
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Runs a script of scripts/lib, its output going to {@code output}; fails unless it exits 0 within 120 s. */
     public static void run(ProcessBuilder.Redirect output, String script, Object... args) {
         List<String> command = new ArrayList<>();

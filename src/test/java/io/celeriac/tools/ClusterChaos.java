@@ -130,6 +130,7 @@ public final class ClusterChaos {
                 }
             }
             long[] runs = runs();
+            log(waitCost());
             log(String.format("no_record=%d executions=%d distinct=%d; all final in %.1f s (%.0f tasks/s end to end)",
                     noRecord, runs[0], runs[1], allSeconds, ids.size() / allSeconds));
             last = String.format("sent=%d succeeded=%d lost=%d duplicate_runs=%d stuck=%d", ids.size(), succeeded,
@@ -281,6 +282,43 @@ public final class ClusterChaos {
         log("SIGKILL the Redis primary (" + redisPort + "); the Sentinel promotes " + replicaPort);
         String pid = Files.readString(dir.resolve("redis-a").resolve("redis.pid")).trim();
         new ProcessBuilder("kill", "-9", pid).inheritIO().start().waitFor();
+        Thread.sleep(10_000);
+        // As an orchestrator would: the dead one comes back, as a replica of the one the Sentinel promoted (with
+        // celeriac.result-replicas=1 no outcome is acknowledged until a replica is there again).
+        script("redis.sh", "start", dir.resolve("redis-a"), redisPort, "--replica-of=" + replicaPort);
+        log("the old primary is back, as a replica of " + replicaPort);
+    }
+
+    /**
+     * What waiting for a replica costs one write, here: the same 1,000 writes, each followed by {@code WAIT 1} or by
+     * a {@code PING} (a round trip either way), on one connection to the primary; the difference per write.
+     */
+    private String waitCost() throws Exception {
+        List<String> address = redisCli(sentinelPort, "--raw", "SENTINEL", "get-master-addr-by-name", "celeriac")
+                .lines().toList();
+        if (address.size() < 2) {
+            return "wait_cost_us=unknown";
+        }
+        int port = Integer.parseInt(address.get(1));
+        long withPing = timedWrites(port, "PING");
+        long withWait = timedWrites(port, "WAIT 1 1000");
+        return String.format("write_then_ping_us=%.0f write_then_wait_us=%.0f wait_cost_us=%.0f", withPing / 1000.0,
+                withWait / 1000.0, (withWait - withPing) / 1000.0);
+    }
+
+    /** Microseconds for 1,000 writes each followed by {@code after}, one command at a time on one connection. */
+    private static long timedWrites(int port, String after) throws Exception {
+        StringBuilder commands = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            commands.append("SET celeriac-chaos-wait-probe ").append(i).append('\n').append(after).append('\n');
+        }
+        Process p = new ProcessBuilder("redis-cli", "-p", String.valueOf(port)).redirectErrorStream(true).start();
+        long started = System.nanoTime();
+        p.getOutputStream().write(commands.toString().getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        p.getInputStream().readAllBytes();
+        p.waitFor();
+        return (System.nanoTime() - started) / 1000;
     }
 
     /** Polls the records until every one is final or the drain time is over; the states by id. */
@@ -347,12 +385,10 @@ public final class ClusterChaos {
         return "jdbc:postgresql://127.0.0.1:" + postgresPort + "/celeriac";
     }
 
-    private String ctl(int port, String... args) throws Exception {
+    private String ctl(int port, String... args) {
         List<Object> line = new ArrayList<>(List.of("ctl", dir.resolve("rabbitmq").resolve(String.valueOf(port))));
         line.addAll(List.of(args));
-        Path out = dir.resolve("ctl.out");
-        LocalServer.run(ProcessBuilder.Redirect.to(out.toFile()), "rabbitmq.sh", line.toArray());
-        return Files.readString(out);
+        return LocalServer.output("rabbitmq.sh", line.toArray());
     }
 
     private static String redisCli(int port, String... args) throws Exception {
