@@ -71,10 +71,10 @@ public class Chords {
 
     private final RedisDataSource redis;
     private final CeleriacConfig config;
-    private final boolean clustered;
+    private final RedisTopology topology;
 
     public Chords(RedisDataSource redis, CeleriacConfig config, RedisTopology topology) {
-        this.clustered = topology.clustered();
+        this.topology = topology;
         this.redis = redis;
         this.config = config;
     }
@@ -126,8 +126,9 @@ public class Chords {
     }
 
     private List<String> keys(String groupId) {
-        String base = clustered ? "{" + GroupStore.key(groupId) + "}" : GroupStore.key(groupId);
-        return List.of(base + ".j", base + ".t", base + ".s", base + ".claim", base + ".ids");
+        String base = GroupStore.key(groupId);
+        return List.of(".j", ".t", ".s", ".claim", ".ids").stream()
+                .map(suffix -> topology.besides(base, base + suffix, suffix)).toList();
     }
 
     private String ttl() {

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
@@ -26,7 +25,6 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.ScanArgs;
 import io.quarkus.redis.datasource.sortedset.ScoredValue;
 import io.quarkus.redis.datasource.sortedset.ZScanCursor;
-import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -53,11 +51,8 @@ public class DelayedQueue {
     private static final Logger LOG = Logger.getLogger(DelayedQueue.class);
     /** Entry ids scored by due time (epoch ms), or by the end of a promotion's lease while claimed. */
     static final String INDEX = "celeriac-delayed";
-    /** Entry id to the task message, as JSON; in the index's hash slot, as the scripts need both. */
-    static final String MESSAGES = "{" + INDEX + "}.messages";
-    /** Where the messages lay before they shared the index's slot; moved once, on a Redis that is not a cluster. */
-    private static final String OLD_MESSAGES = "celeriac-delayed-messages";
-    private static final List<String> KEYS = List.of(INDEX, MESSAGES);
+    /** Entry id to the task message, as JSON; on Redis Cluster {@code {celeriac-delayed}.messages} (see messagesKey). */
+    static final String MESSAGES = "celeriac-delayed-messages";
     /** Small, so that a batch sent at the publish timeout's worst still fits well inside a lease. */
     static final int BATCH = 20;
     /** Slack past the batch's sending budget: the last send may start just inside it, Redis replies take time. */
@@ -66,24 +61,14 @@ public class DelayedQueue {
     private static final char SEPARATOR = ':';
     private static final int SUFFIX_LENGTH = 1 + 36;
 
-    /** KEYS: the old hash, the new; a message already under the new name stays. Answers how many moved. */
-    private static final LuaScript MOVE_OLD = LuaScript.acrossSlots("""
-            local entries = redis.call('HGETALL', KEYS[1])
-            for i = 1, #entries, 2 do
-              redis.call('HSETNX', KEYS[2], entries[i], entries[i + 1])
-            end
-            redis.call('DEL', KEYS[1])
-            return #entries / 2
-            """);
-
-    private static final LuaScript ADD = new LuaScript("""
+    private static final LuaScript ADD = LuaScript.acrossSlots("""
             redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
             redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
             return 1
             """);
 
     /** Claims up to ARGV[3] due entries (score <= ARGV[1]) by moving their score to ARGV[2]; returns id, body pairs. */
-    private static final LuaScript CLAIM = new LuaScript("""
+    private static final LuaScript CLAIM = LuaScript.acrossSlots("""
             local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
             local out = {}
             for _, id in ipairs(ids) do
@@ -99,7 +84,7 @@ public class DelayedQueue {
      * Removes a promoted entry while this instance's claim on it holds: once the lease has run out and another
      * instance has claimed the entry, that instance sends it and removes it.
      */
-    private static final LuaScript REMOVE = new LuaScript("""
+    private static final LuaScript REMOVE = LuaScript.acrossSlots("""
             if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1])) == tonumber(ARGV[2]) then
               redis.call('ZREM', KEYS[1], ARGV[1])
               redis.call('HDEL', KEYS[2], ARGV[1])
@@ -112,7 +97,7 @@ public class DelayedQueue {
      * Hands claimed entries back (ARGV[3..]: entry ids) at score ARGV[2], those still under this round's claim
      * (score ARGV[1]): none of them left, so the next round may take them at once rather than after the lease.
      */
-    private static final LuaScript UNCLAIM = new LuaScript("""
+    private static final LuaScript UNCLAIM = LuaScript.acrossSlots("""
             local back = 0
             for i = 3, #ARGV do
               if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[i])) == tonumber(ARGV[1]) then
@@ -134,9 +119,12 @@ public class DelayedQueue {
     private final long sendingBudgetMs;
     /** The budget, one more send that started just inside it, and the margin. */
     private final long leaseMs;
+    /** The index and the messages, which every script takes together. */
+    private final List<String> keys;
 
     public DelayedQueue(RedisDataSource redis, TaskMessageCodec codec, Publisher publisher, DeadLetters deadLetters,
-            ResultStore results, CeleriacConfig config) {
+            ResultStore results, CeleriacConfig config, RedisTopology topology) {
+        this.keys = List.of(INDEX, messagesKey(topology));
         this.results = results;
         this.redis = redis;
         this.codec = codec;
@@ -147,22 +135,13 @@ public class DelayedQueue {
         this.leaseMs = sendingBudgetMs + publishTimeoutMs + LEASE_MARGIN_MS;
     }
 
-    void moveOldMessages(@Observes StartupEvent event, RedisTopology topology) {
-        if (topology.clustered()) {
-            return;
-        }
-        try {
-            long moved = MOVE_OLD.run(redis, List.of(OLD_MESSAGES, MESSAGES)).toLong();
-            if (moved > 0) {
-                LOG.infof("moved %d delayed tasks to their new key", moved);
-            }
-        } catch (RuntimeException e) {
-            LOG.warnf("could not look for delayed tasks under their old key (Redis unreachable?): %s", e.getMessage());
-        }
+    /** {@link #MESSAGES} on one Redis; in the index's hash slot on a cluster. */
+    static String messagesKey(RedisTopology topology) {
+        return topology.besides(INDEX, MESSAGES, ".messages");
     }
 
     public void add(TaskMessage message, Instant eta) {
-        ADD.run(redis, KEYS, entryId(message.id()), Long.toString(eta.toEpochMilli()),
+        ADD.run(redis, keys, entryId(message.id()), Long.toString(eta.toEpochMilli()),
                 codec.store(message));
     }
 
@@ -171,7 +150,7 @@ public class DelayedQueue {
      * outbox names it after its row, which it may publish twice).
      */
     public void addOnce(TaskMessage message, Instant eta, String uuid) {
-        ADD.run(redis, KEYS, message.id() + SEPARATOR + uuid, Long.toString(eta.toEpochMilli()),
+        ADD.run(redis, keys, message.id() + SEPARATOR + uuid, Long.toString(eta.toEpochMilli()),
                 codec.store(message));
     }
 
@@ -222,7 +201,7 @@ public class DelayedQueue {
     boolean promote(Instant now) {
         long started = System.nanoTime();
         String claimScore = Long.toString(now.toEpochMilli() + leaseMs);
-        Response claimed = CLAIM.run(redis, KEYS, Long.toString(now.toEpochMilli()), claimScore,
+        Response claimed = CLAIM.run(redis, keys, Long.toString(now.toEpochMilli()), claimScore,
                 Integer.toString(BATCH));
         List<String> pairs = new ArrayList<>();
         for (Response item : claimed) {
@@ -251,7 +230,7 @@ public class DelayedQueue {
                     results.failed(taskId, e.task(), e);
                 }
                 deadLetters.add(taskId, e.task(), "malformed delayed message: " + e.getMessage(), body);
-                REMOVE.run(redis, KEYS, entry, claimScore);
+                REMOVE.run(redis, keys, entry, claimScore);
                 LOG.errorf("dead-lettered the unreadable delayed task %s (entry %s): %s", taskId, entry,
                         e.getMessage());
                 continue;
@@ -277,7 +256,7 @@ public class DelayedQueue {
                 }
                 return false;
             }
-            REMOVE.run(redis, KEYS, entry, claimScore);
+            REMOVE.run(redis, keys, entry, claimScore);
             LOG.debugf("promoted delayed task %s (entry %s)", message.id(), entry);
         }
         return entries == BATCH;
@@ -296,7 +275,7 @@ public class DelayedQueue {
         }
         if (args.size() > 2) {
             try {
-                UNCLAIM.run(redis, KEYS, args.toArray(String[]::new));
+                UNCLAIM.run(redis, keys, args.toArray(String[]::new));
             } catch (RuntimeException e) {
                 // They stay claimed: promoted once the lease runs out instead.
                 LOG.debugf("could not hand back claimed delayed tasks: %s", e.getMessage());

@@ -7,6 +7,7 @@ import java.util.Map;
 import jakarta.inject.Singleton;
 
 import io.celeriac.config.CeleriacConfig;
+import io.celeriac.redis.MultiGet;
 import io.celeriac.result.ResultStore;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.SetArgs;
@@ -19,16 +20,18 @@ import io.quarkus.redis.datasource.value.ValueCommands;
 @Singleton
 public class Revocations {
 
-    static final String SUFFIX = ".revoked";
+    static final String WHAT = "revoked";
 
     private final ValueCommands<String, String> values;
     private final ResultStore results;
     private final CeleriacConfig config;
+    private final MultiGet multiGet;
 
-    public Revocations(RedisDataSource redis, ResultStore results, CeleriacConfig config) {
+    public Revocations(RedisDataSource redis, ResultStore results, CeleriacConfig config, MultiGet multiGet) {
         this.values = redis.value(String.class);
         this.results = results;
         this.config = config;
+        this.multiGet = multiGet;
     }
 
     /** Revokes a task; its record becomes REVOKED unless it has already finished. */
@@ -41,9 +44,12 @@ public class Revocations {
         return values.get(key(taskId)) != null;
     }
 
-    /** The key that marks a task revoked: present means revoked. In the slot of its record, which BEGIN reads too. */
-    public static String key(String taskId) {
-        return ResultStore.beside(taskId, SUFFIX);
+    /**
+     * The key that marks a task revoked: present means revoked. Beside its record ({@code celeriac-revoked-<id>}, on
+     * Redis Cluster in the record's slot), as the worker's check-in reads both.
+     */
+    public String key(String taskId) {
+        return results.keyOf(taskId, WHAT);
     }
 
     /** Which of these ids are revoked, in one round trip. */
@@ -52,7 +58,7 @@ public class Revocations {
             return List.of();
         }
         List<String> ids = List.copyOf(taskIds);
-        Map<String, String> found = values.mget(ids.stream().map(Revocations::key).toArray(String[]::new));
+        Map<String, String> found = multiGet.get(ids.stream().map(this::key).toList());
         return ids.stream().filter(id -> found.get(key(id)) != null).toList();
     }
 }

@@ -20,6 +20,7 @@ import jakarta.ws.rs.core.MediaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.celeriac.redis.MultiGet;
 import io.celeriac.client.DelayedQueue;
 import io.celeriac.deadletter.DeadLetters;
 import io.celeriac.metrics.TaskMetrics;
@@ -48,6 +49,7 @@ public class DashboardResource {
     static final int GROUPS_SHOWN = 10;
 
     private final RedisDataSource redis;
+    private final MultiGet multiGet;
     private final ObjectMapper mapper;
     private final TaskMetrics metrics;
     private final DelayedQueue delayed;
@@ -61,7 +63,8 @@ public class DashboardResource {
 
     public DashboardResource(RedisDataSource redis, ObjectMapper mapper, TaskMetrics metrics, DelayedQueue delayed,
             DeadLetters deadLetters, WorkerRegistry workers, BeatResource beat, GroupStore groupStore,
-            ResultStore results, SecurityIdentity identity, Throughput throughput) {
+            ResultStore results, SecurityIdentity identity, Throughput throughput, MultiGet multiGet) {
+        this.multiGet = multiGet;
         this.identity = identity;
         this.throughput = throughput;
         this.groupStore = groupStore;
@@ -150,8 +153,7 @@ public class DashboardResource {
         if (ids.isEmpty()) {
             return List.of();
         }
-        Map<String, String> records = redis.value(String.class)
-                .mget(ids.stream().map(ResultStore::key).toArray(String[]::new));
+        Map<String, String> records = multiGet.get(ids.stream().map(ResultStore::key).toList());
         List<TaskResult> found = new ArrayList<>();
         for (String id : ids) {
             String json = records.get(ResultStore.key(id));

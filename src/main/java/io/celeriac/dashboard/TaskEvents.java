@@ -74,10 +74,18 @@ public class TaskEvents {
                 .subscribe().with(this::batch);
     }
 
-    /** A message carries a batch of events (see ResultViews); a viewer gets them one by one, as before. */
+    /**
+     * A message carries a batch of events (see ResultViews); a viewer gets them one by one, as before. A single event
+     * (from an instance of an older release, during an upgrade) passes as it is.
+     */
     private void batch(String message) {
         try {
-            for (JsonNode event : WireJson.MAPPER.readTree(message)) {
+            JsonNode batch = WireJson.MAPPER.readTree(message);
+            if (!batch.isArray()) {
+                events.onNext(message);
+                return;
+            }
+            for (JsonNode event : batch) {
                 events.onNext(event.toString());
             }
         } catch (IOException | RuntimeException e) {

@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import io.celeriac.redis.MultiGet;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.metrics.TaskMetrics;
@@ -43,7 +44,11 @@ public class Throughput {
     private final CeleriacConfig config;
     private final Roles roles;
 
-    public Throughput(RedisDataSource redis, TaskMetrics metrics, CeleriacConfig config, Roles roles) {
+    private final MultiGet multiGet;
+
+    public Throughput(RedisDataSource redis, TaskMetrics metrics, CeleriacConfig config, Roles roles,
+            MultiGet multiGet) {
+        this.multiGet = multiGet;
         this.redis = redis;
         this.metrics = metrics;
         this.config = config;
@@ -79,7 +84,7 @@ public class Throughput {
         for (int i = 0; i < count; i++) {
             keys[i] = PREFIX + (now - count + 1 + i);
         }
-        Map<String, String> found = redis.value(String.class).mget(keys);
+        Map<String, String> found = multiGet.get(List.of(keys));
         List<Sample> samples = new ArrayList<>();
         for (String key : keys) {
             String json = found.get(key);

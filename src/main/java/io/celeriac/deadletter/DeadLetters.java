@@ -7,10 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-
-import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -23,7 +20,6 @@ import io.quarkus.redis.datasource.sortedset.ScoreRange;
 import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
 import io.quarkus.redis.datasource.sortedset.ZRangeArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * Dead letters, kept in Redis where they can be listed, read and requeued (a broker queue can only be consumed),
@@ -33,13 +29,10 @@ import io.quarkus.runtime.StartupEvent;
 @Singleton
 public class DeadLetters {
 
-    private static final Logger LOG = Logger.getLogger(DeadLetters.class);
 
     static final String INDEX = "celeriac-dead-letters";
-    /** A letter's key, {@code {celeriac-dead-letters}.<id>}: in the index's hash slot, as the scripts need both. */
-    static final String KEY_PREFIX = "{" + INDEX + "}.";
-    /** Where letters lay before they shared the index's slot; moved once, on a Redis that is not a cluster. */
-    private static final String OLD_KEY_PREFIX = "celeriac-dead-letter-";
+    /** A letter's key; on Redis Cluster {@code {celeriac-dead-letters}.<id>}, in the index's slot (see {@link #key}). */
+    static final String KEY_PREFIX = "celeriac-dead-letter-";
 
     private final RedisDataSource redis;
     private final ValueCommands<String, String> values;
@@ -47,7 +40,10 @@ public class DeadLetters {
     private final ObjectMapper mapper = WireJson.MAPPER;
     private final CeleriacConfig config;
 
-    public DeadLetters(RedisDataSource redis, CeleriacConfig config) {
+    private final RedisTopology topology;
+
+    public DeadLetters(RedisDataSource redis, CeleriacConfig config, RedisTopology topology) {
+        this.topology = topology;
         this.redis = redis;
         this.values = redis.value(String.class);
         this.index = redis.sortedSet(String.class);
@@ -55,42 +51,20 @@ public class DeadLetters {
     }
 
     /** Adds the index entry and the letter in one step, so neither can be left without the other. */
-    private static final LuaScript ADD = new LuaScript("""
+    private static final LuaScript ADD = LuaScript.acrossSlots("""
             redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
             redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
             return 1
             """);
 
     /** Takes a letter out, once: of two callers, only one gets it. */
-    private static final LuaScript TAKE = new LuaScript("""
+    private static final LuaScript TAKE = LuaScript.acrossSlots("""
             redis.call('ZREM', KEYS[1], ARGV[1])
             return redis.call('GETDEL', KEYS[2])
             """);
 
-    /** ARGV: old prefix, new prefix; answers how many letters moved. */
-    private static final LuaScript MOVE_OLD = LuaScript.acrossSlots("""
-            local moved = 0
-            for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-              if redis.call('EXISTS', ARGV[1] .. id) == 1 then
-                redis.call('RENAME', ARGV[1] .. id, ARGV[2] .. id)
-                moved = moved + 1
-              end
-            end
-            return moved
-            """);
-
-    void moveOldLetters(@Observes StartupEvent event, RedisTopology topology) {
-        if (topology.clustered()) {
-            return;
-        }
-        try {
-            long moved = MOVE_OLD.run(redis, List.of(INDEX), OLD_KEY_PREFIX, KEY_PREFIX).toLong();
-            if (moved > 0) {
-                LOG.infof("moved %d dead letters to their new keys", moved);
-            }
-        } catch (RuntimeException e) {
-            LOG.warnf("could not look for dead letters under their old keys (Redis unreachable?): %s", e.getMessage());
-        }
+    private String key(String id) {
+        return topology.besides(INDEX, KEY_PREFIX + id, "." + id);
     }
 
     /** A letter with its own id, not yet stored: {@link #add(DeadLetter)} it (again, harmlessly, on a retry). */
@@ -110,14 +84,14 @@ public class DeadLetters {
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode dead letter", e);
         }
-        ADD.run(redis, List.of(INDEX, KEY_PREFIX + letter.id()), letter.id(), json,
+        ADD.run(redis, List.of(INDEX, key(letter.id())), letter.id(), json,
                 Long.toString(config.deadLetterExpires().toMillis()), Long.toString(System.currentTimeMillis()));
         return letter;
     }
 
     /** Removes a letter and returns it, if nobody took it first (two operators requeueing it at once). */
     public Optional<DeadLetter> take(String id) {
-        var reply = TAKE.run(redis, List.of(INDEX, KEY_PREFIX + id), id);
+        var reply = TAKE.run(redis, List.of(INDEX, key(id)), id);
         if (reply == null) {
             return Optional.empty();
         }
@@ -145,7 +119,7 @@ public class DeadLetters {
     }
 
     public Optional<DeadLetter> get(String id) {
-        String json = values.get(KEY_PREFIX + id);
+        String json = values.get(key(id));
         if (json == null) {
             return Optional.empty();
         }
@@ -158,6 +132,6 @@ public class DeadLetters {
 
     public boolean remove(String id) {
         index.zrem(INDEX, id);
-        return values.getdel(KEY_PREFIX + id) != null;
+        return values.getdel(key(id)) != null;
     }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Redis Cluster's hash slot of a key (CRC16/XMODEM of the key, or of its first non-empty {@code {tag}}, mod 16384).
- * A script's keys must share one slot on a cluster, so {@link LuaScript} checks them on every Redis: a script that
- * would fail with CROSSSLOT there fails in every test here.
+ * A script's keys must share one slot on a cluster: {@link LuaScript} checks those of scripts that are one slot on
+ * every Redis, and {@link MultiGet} reads many keys by slot.
  */
 public final class HashSlot {
 

@@ -28,9 +28,9 @@ public final class LuaScript {
     }
 
     /**
-     * A script whose keys may lie in different slots, legal on one Redis only: on keys Celery names (Python shares
-     * them with us there; on a cluster the caller names them with a common tag instead, as Celery has no Redis
-     * Cluster support), or moving keys of an older release to their new names.
+     * A script whose keys may lie in different slots, legal on one Redis only: keys named as Celery or earlier
+     * releases name them there, which a cluster names with a common tag instead (see RedisTopology); the Redis
+     * Cluster client refuses them with CROSSSLOT otherwise.
      */
     public static LuaScript acrossSlots(String text) {
         return new LuaScript(text, false);

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.celeriac.redis.MultiGet;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
 import io.celeriac.redis.LuaScript;
@@ -51,7 +52,10 @@ public class GroupStore {
     private final RedisDataSource redis;
     private final CeleriacConfig config;
 
-    public GroupStore(RedisDataSource redis, CeleriacConfig config) {
+    private final MultiGet multiGet;
+
+    public GroupStore(RedisDataSource redis, CeleriacConfig config, MultiGet multiGet) {
+        this.multiGet = multiGet;
         this.redis = redis;
         this.config = config;
     }
@@ -110,7 +114,7 @@ public class GroupStore {
         }
         List<String> keys = new ArrayList<>();
         ids.forEach(id -> keys.addAll(List.of(key(id), chordKey(id))));
-        var records = redis.value(String.class).mget(keys.toArray(String[]::new));
+        var records = multiGet.get(keys);
         for (String id : ids) {
             String stored = records.get(key(id)) != null ? records.get(key(id)) : records.get(chordKey(id));
             if (stored != null) {

@@ -22,8 +22,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.message.WireJson;
-import io.celeriac.redis.HashSlot;
 import io.celeriac.redis.LuaScript;
+import io.celeriac.redis.MultiGet;
 import io.celeriac.redis.RedisTopology;
 import io.celeriac.tracing.TaskTracing;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -42,8 +42,8 @@ public class ResultStore {
 
     static final String KEY_PREFIX = "celery-task-meta-";
     /** Per task: the states it went through, with when, where and which trace (see {@link #timeline}). */
-    static final String TIMELINE = ".timeline";
-    private static final String DELIVERIES = ".deliveries";
+    static final String TIMELINE = "timeline";
+    private static final String DELIVERIES = "deliveries";
     /** The largest call (args and kwargs as JSON) a timeline keeps. */
     public static final int KEPT_CALL_SIZE = 16 * 1024;
     private static final DateTimeFormatter DATE_DONE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
@@ -58,7 +58,7 @@ public class ResultStore {
      * {@code write} stores a record unless it is guarded and the stored one is already ready (so a stale STARTED or
      * PROGRESS cannot overwrite a result), publishes it on its own channel, and adds the state to the task's timeline
      * (one entry per state in a row: a task reporting progress a thousand times keeps its latest, not a thousand).
-     * Only the task's own keys, all in its record's hash slot: the views across tasks are {@link ResultViews}'.
+     * Only the task's own keys (see {@link #keyOf}): the views across tasks are {@link ResultViews}'.
      * KEYS: the record, the timeline; ARGV 1-3: json, ttl ms, guarded; ARGV[4]: timeline entry (JSON starting with
      * its state, or empty for none).
      */
@@ -95,7 +95,7 @@ public class ResultStore {
             """;
 
     /** Writes a record ({@code write} above); returns 1 when written. */
-    private static final LuaScript WRITE = new LuaScript(RECORDS + "return write()\n");
+    private static final LuaScript WRITE = LuaScript.acrossSlots(RECORDS + "return write()\n");
 
     /**
      * A worker's one round trip before it runs a task. Refuses when the revocation key (KEYS[3]) exists, or when the
@@ -104,7 +104,7 @@ public class ResultStore {
      * stopped. Otherwise writes STARTED (ARGV[5] = '1') the way {@code write} does. Answers {@code revoked},
      * {@code ready:<state>} or {@code run:<deliveries>}.
      */
-    private static final LuaScript BEGIN = new LuaScript(RECORDS + """
+    private static final LuaScript BEGIN = LuaScript.acrossSlots(RECORDS + """
             if redis.call('EXISTS', KEYS[3]) == 1 then
               return 'revoked'
             end
@@ -124,7 +124,7 @@ public class ResultStore {
             """);
 
     /** Drops a record and its timeline (KEYS[2]) unless the record is ready. */
-    private static final LuaScript FORGET_UNLESS_READY = new LuaScript(RECORDS + """
+    private static final LuaScript FORGET_UNLESS_READY = LuaScript.acrossSlots(RECORDS + """
             if is_ready(status_of(KEYS[1])) then
               return 0
             end
@@ -136,12 +136,17 @@ public class ResultStore {
     private final ObjectMapper json = WireJson.MAPPER;
     private final CeleriacConfig config;
     private final ResultViews views;
+    private final RedisTopology topology;
+    private final MultiGet multiGet;
 
-    public ResultStore(RedisDataSource redis, CeleriacConfig config, ResultViews views, RedisTopology topology) {
+    public ResultStore(RedisDataSource redis, CeleriacConfig config, ResultViews views, RedisTopology topology,
+            MultiGet multiGet) {
         this.redis = redis;
         this.values = redis.value(String.class);
         this.config = config;
         this.views = views;
+        this.topology = topology;
+        this.multiGet = multiGet;
         if (config.resultReplicas() > 0 && topology.clustered()) {
             throw new IllegalStateException("celeriac.result-replicas=" + config.resultReplicas() + " needs a Redis "
                     + "with replicas behind one primary (standalone or Sentinel): on Redis Cluster the client cannot "
@@ -154,11 +159,12 @@ public class ResultStore {
     }
 
     /**
-     * A key of Celeriac's own about a task ({@code suffix} says which), in the hash slot of the task's record, so a
-     * script may touch both on Redis Cluster: {@code {celery-task-meta-<id>}<suffix>}.
+     * A key of Celeriac's own about a task ({@code what} says which), which the record's scripts touch with it:
+     * {@code celeriac-<what>-<id>} on one Redis, {@code {celery-task-meta-<id>}.<what>} on Redis Cluster, in the
+     * record's hash slot (see RedisTopology).
      */
-    public static String beside(String taskId, String suffix) {
-        return HashSlot.beside(key(taskId), suffix);
+    public String keyOf(String taskId, String what) {
+        return topology.besides(key(taskId), "celeriac-" + what + "-" + taskId, "." + what);
     }
 
     /** Records a sent task: PENDING when its result is kept, IGNORED when not, so its id is known either way. */
@@ -255,7 +261,7 @@ public class ResultStore {
         all[record.length] = resultKept ? "1" : "0";
         all[record.length + 1] = redelivered ? "1" : "0";
         all[record.length + 2] = Long.toString(config.resultExpires().toMillis());
-        String reply = BEGIN.run(redis, keys(taskId, revokedKey, beside(taskId, DELIVERIES)), all).toString();
+        String reply = BEGIN.run(redis, keys(taskId, revokedKey, keyOf(taskId, DELIVERIES)), all).toString();
         if (reply.equals("revoked")) {
             return new Begin.Revoked();
         }
@@ -295,7 +301,8 @@ public class ResultStore {
                     .invoke(reply -> viewed(write, reply)).replaceWithVoid();
         } else {
             written = redis.getReactive().withConnection(connection -> WRITE.runLater(connection, keys(taskId),
-                    write.argv()).invoke(reply -> viewed(write, reply))
+                    write.argv()).call(reply -> viewed(write, reply) ? Uni.createFrom().voidItem()
+                            : touchLater(connection, taskId))
                     .chain(() -> connection.execute("WAIT", replicasArgs())).invoke(this::replicated)
                     .replaceWithVoid());
         }
@@ -396,12 +403,12 @@ public class ResultStore {
      * failure or revocation stays).
      */
     public void forget(String taskId) {
-        FORGET_UNLESS_READY.run(redis, List.of(key(taskId), beside(taskId, TIMELINE)));
+        FORGET_UNLESS_READY.run(redis, List.of(key(taskId), keyOf(taskId, TIMELINE)));
     }
 
     /** As {@link #forget}, completing when Redis has done it (see {@link #succeededLater}). */
     public Uni<Void> forgetLater(String taskId, Duration timeout) {
-        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId), beside(taskId, TIMELINE)))
+        return FORGET_UNLESS_READY.runLater(redis.getReactive(), List.of(key(taskId), keyOf(taskId, TIMELINE)))
                 .ifNoItem().after(timeout).fail().replaceWithVoid();
     }
 
@@ -410,7 +417,7 @@ public class ResultStore {
      * again on purpose).
      */
     public void forgetAnyway(String taskId) {
-        redis.key().del(key(taskId), beside(taskId, DELIVERIES), beside(taskId, TIMELINE));
+        redis.key().del(key(taskId), keyOf(taskId, DELIVERIES), keyOf(taskId, TIMELINE));
     }
 
     /** The records of many tasks in one round trip, in the order asked. */
@@ -418,7 +425,7 @@ public class ResultStore {
         if (taskIds.isEmpty()) {
             return List.of();
         }
-        Map<String, String> found = values.mget(taskIds.stream().map(ResultStore::key).toArray(String[]::new));
+        Map<String, String> found = multiGet.get(taskIds.stream().map(ResultStore::key).toList());
         List<Optional<TaskResult>> records = new ArrayList<>(taskIds.size());
         for (String id : taskIds) {
             records.add(parse(id, found.get(key(id))));
@@ -459,9 +466,26 @@ public class ResultStore {
         AtomicReference<Response> reply = new AtomicReference<>();
         redis.withConnection(connection -> {
             reply.set(WRITE.run(connection, keys(result.taskId()), write.argv()));
+            if (reply.get() == null || reply.get().toLong() != 1L) {
+                touch(connection, result.taskId());
+            }
             replicated(connection.execute("WAIT", replicasArgs()));
         });
         return viewed(write, reply.get());
+    }
+
+    /**
+     * The record was final already (an earlier try wrote it, and its WAIT fell short): this connection wrote nothing,
+     * so its WAIT would prove nothing. A write of the record's TTL, passed on to replicas like any write, makes it
+     * wait for them to have everything up to the record.
+     */
+    private void touch(RedisDataSource connection, String taskId) {
+        connection.execute("PEXPIRE", key(taskId), Long.toString(config.resultExpires().toMillis()));
+    }
+
+    private Uni<Void> touchLater(io.quarkus.redis.datasource.ReactiveRedisDataSource connection, String taskId) {
+        return connection.execute("PEXPIRE", key(taskId), Long.toString(config.resultExpires().toMillis()))
+                .replaceWithVoid();
     }
 
     private String[] replicasArgs() {
@@ -491,8 +515,8 @@ public class ResultStore {
         return written;
     }
 
-    private static List<String> keys(String taskId, String... more) {
-        List<String> keys = new ArrayList<>(List.of(key(taskId), beside(taskId, TIMELINE)));
+    private List<String> keys(String taskId, String... more) {
+        List<String> keys = new ArrayList<>(List.of(key(taskId), keyOf(taskId, TIMELINE)));
         keys.addAll(List.of(more));
         return keys;
     }
@@ -529,7 +553,7 @@ public class ResultStore {
     /** A task's timeline, oldest first: an entry per state it went through (see {@code write}); empty for none. */
     public List<JsonNode> timeline(String taskId) {
         List<JsonNode> entries = new ArrayList<>();
-        for (String entry : redis.list(String.class).lrange(beside(taskId, TIMELINE), 0, -1)) {
+        for (String entry : redis.list(String.class).lrange(keyOf(taskId, TIMELINE), 0, -1)) {
             try {
                 entries.add(json.readTree(entry));
             } catch (IOException e) {

@@ -69,7 +69,8 @@ public class ResultViews {
             return 1
             """);
 
-    private record Change(TaskResult record, long at) {
+    /** What the views keep of a record: not its result or traceback, which may be large. */
+    private record Change(String taskId, String name, String status, String dateDone, long at) {
     }
 
     private final RedisDataSource redis;
@@ -89,7 +90,8 @@ public class ResultViews {
 
     /** A record Redis now holds: the views hear of it with the next batch. */
     void changed(TaskResult record) {
-        pending.add(new Change(record, System.currentTimeMillis()));
+        pending.add(new Change(record.taskId(), record.name(), record.status(), record.dateDone(),
+                System.currentTimeMillis()));
         if (size.incrementAndGet() > MAX_PENDING && pending.poll() != null) {
             size.decrementAndGet();
         }
@@ -119,7 +121,8 @@ public class ResultViews {
             write(batch);
         } catch (RuntimeException e) {
             // Back in front of newer changes would reorder the events; behind them keeps each task's own order
-            // within a batch, which is what a live view reads.
+            // within a batch, which is what a live view reads. A batch that failed part way is written whole
+            // again: its counts may then count twice (views, not records).
             batch.forEach(this::changedAgain);
             throw e;
         }
@@ -137,18 +140,17 @@ public class ResultViews {
         Map<String, Integer> counts = new TreeMap<>();
         ArrayNode events = WireJson.MAPPER.createArrayNode();
         for (Change change : batch) {
-            TaskResult record = change.record();
             recent.add(Long.toString(change.at()));
-            recent.add(record.taskId());
-            String counted = counted(record.status());
+            recent.add(change.taskId());
+            String counted = counted(change.status());
             if (counted != null) {
                 counts.merge(counted, 1, Integer::sum);
             }
             Map<String, Object> event = new LinkedHashMap<>();
-            event.put("task_id", record.taskId());
-            event.put("name", record.name());
-            event.put("status", record.status());
-            event.put("date_done", record.dateDone());
+            event.put("task_id", change.taskId());
+            event.put("name", change.name());
+            event.put("status", change.status());
+            event.put("date_done", change.dateDone());
             events.addPOJO(event);
         }
         ADD_RECENT.run(redis, List.of(RECENT), recent.toArray(String[]::new));

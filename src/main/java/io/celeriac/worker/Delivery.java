@@ -1,16 +1,20 @@
 package io.celeriac.worker;
 
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 import io.smallrye.reactive.messaging.amqp.IncomingAmqpMetadata;
 import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
+import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
 
 /**
  * What the worker needs from a delivery that each connector says its own way: whether it is a redelivery, and its
- * headers. The worker never hands a message back itself (it tries again holding it, see Worker); a connector that
- * cannot hand one over nacks it with the channel's failure strategy (ChannelDefaults).
+ * headers, and how to hand a message back to the queue, which the worker does only for one that failed many tries
+ * before it could run (see Worker). Over AMQP 1.0 the put-back is the channel's {@code release} failure strategy
+ * (see ChannelDefaults), which RabbitMQ requeues; its {@code reject} would dead-letter the message.
  */
 final class Delivery {
 
@@ -67,5 +71,10 @@ final class Delivery {
             return amqp.get().getProperties().getMap();
         }
         return null;
+    }
+
+    /** Back to the queue, for this or another worker. */
+    static CompletionStage<Void> putBack(Message<?> message, Throwable reason) {
+        return message.nack(reason, Metadata.of(new RabbitMQRejectMetadata(true)));
     }
 }

@@ -82,8 +82,8 @@ public class Worker {
     private volatile boolean draining;
     /** Messages taken in and not yet settled: what a drain waits for, from the first step, not only running tasks. */
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** Tries again in a row: each waits longer, so an outage of Redis is not a busy loop. */
-    private final AtomicInteger againInARow = new AtomicInteger();
+    /** How many times a message that fails before its task can run is tried, each after a longer pause. */
+    static final int HELD_TRIES = 64;
     /** The channel's tasks run here, {@code celeriac.worker.concurrency} at a time; the rest wait their turn. */
     private final ThreadPoolExecutor runners;
 
@@ -167,6 +167,11 @@ public class Worker {
 
     /** Runs one message on the calling thread up to its first wait; the stage completes once it is settled. */
     CompletionStage<Void> process(Message<?> message) {
+        return process(message, 0);
+    }
+
+    /** As {@link #process(Message)}, for the try after {@code tries} that failed before the task could run. */
+    private CompletionStage<Void> process(Message<?> message, int tries) {
         lastDelivery = System.currentTimeMillis();
         // Counted before the check: a drain that sees none in flight must not have a task start behind it.
         inFlight.incrementAndGet();
@@ -182,23 +187,23 @@ public class Worker {
             decided = handle(message);
         } catch (RuntimeException | Error e) {
             // Redis or the broker failed before the task ran: nothing would be repeated, so it is tried again.
-            LOG.errorf("could not start a task, holding its message to try again: %s", e.toString());
+            LOG.errorf("could not start a task (try %d), holding its message to try again: %s", tries + 1,
+                    e.toString());
             decided = CompletableFuture.completedFuture(Settle.AGAIN);
         }
         return decided.exceptionally(failure -> {
-            LOG.errorf("could not finish a task message, holding it to try again: %s", failure.toString());
+            LOG.errorf("could not finish a task message (try %d), holding it to try again: %s", tries + 1,
+                    failure.toString());
             return Settle.AGAIN;
         }).thenCompose(settle -> switch (settle) {
-            case ACK -> {
-                againInARow.set(0);
-                yield message.ack();
+            case ACK -> message.ack();
+            case AGAIN -> {
+                // Not in flight while it waits: a drain meanwhile does not wait for it, and the try after the pause
+                // finds the worker draining and leaves it to the broker.
+                inFlight.decrementAndGet();
+                tryAgainLater(message, tries + 1);
+                yield new CompletableFuture<Void>();
             }
-            // After a pause that holds the message, not a thread. Not handed back to the broker: it would come
-            // straight back to this consumer, and each return is a delivery that a quorum queue counts towards its
-            // delivery-limit, past which it dead-letters the work (a Redis outage of a few minutes would).
-            case AGAIN -> CompletableFuture.runAsync(() -> {
-            }, CompletableFuture.delayedExecutor(pauseBeforeAgain(), TimeUnit.MILLISECONDS))
-                    .thenCompose(paused -> again(message));
             case LEAVE -> {
                 inFlight.decrementAndGet();
                 yield new CompletableFuture<Void>();
@@ -206,29 +211,28 @@ public class Worker {
         }).whenComplete((done, failure) -> inFlight.decrementAndGet());
     }
 
-    private long pauseBeforeAgain() {
-        int inARow = Math.min(againInARow.incrementAndGet(), 5);
-        return Math.min(10_000, 1000L << (inARow - 1));
-    }
-
     /**
-     * The same delivery once more, on one of the worker's threads; settled when that try settles it. While stopping,
-     * left unsettled: the broker redelivers it once this worker's connection closes.
+     * After a pause that holds the message, not a thread, the same delivery once more, on one of the worker's
+     * threads. Not handed back to the broker at once: it would come straight back to this consumer, and each return
+     * is a delivery that a quorum queue counts towards its delivery-limit, past which it dead-letters the work (a
+     * Redis outage of a few minutes would). After {@link #HELD_TRIES} tries (some 10 minutes) it is handed back after
+     * all, so a message that fails the same way every time is counted by the broker and does not hold a slot for ever.
+     * While stopping, left unsettled: the broker redelivers it once this worker's connection closes.
      */
-    private CompletionStage<Void> again(Message<?> message) {
-        CompletableFuture<Void> settled = new CompletableFuture<>();
-        try {
-            runners.execute(() -> process(message).whenComplete((done, failure) -> {
-                if (failure != null) {
-                    settled.completeExceptionally(failure);
-                } else {
-                    settled.complete(done);
-                }
-            }));
-        } catch (RejectedExecutionException stopping) {
-            LOG.debugf("not trying a message again while stopping: %s", stopping.getMessage());
+    private void tryAgainLater(Message<?> message, int tries) {
+        if (tries >= HELD_TRIES) {
+            LOG.errorf("a task message failed %d tries before it could run: handed back to the broker", tries);
+            Delivery.putBack(message, new IllegalStateException("failed " + tries + " tries before it could run"));
+            return;
         }
-        return settled;
+        long pause = Math.min(10_000, 1000L << Math.min(tries - 1, 4));
+        CompletableFuture.delayedExecutor(pause, TimeUnit.MILLISECONDS).execute(() -> {
+            try {
+                runners.execute(() -> process(message, tries));
+            } catch (RejectedExecutionException stopping) {
+                LOG.debugf("not trying a message again while stopping: %s", stopping.getMessage());
+            }
+        });
     }
 
     /** Handles one message; the stage completes once its outcome is stored, saying how to settle it. */
@@ -303,7 +307,7 @@ public class Worker {
         String startedAt = ResultStore.now();
         // One round trip for the checks and the STARTED record: this runs for every message.
         ResultStore.Begin begin = results.begin(task.id(), task.task(), tracked, runner.workerInfo(),
-                Revocations.key(task.id()), Delivery.redelivered(delivery), startedAt, task.queue(), task.args(), task.kwargs());
+                revocations.key(task.id()), Delivery.redelivered(delivery), startedAt, task.queue(), task.args(), task.kwargs());
         if (begin instanceof ResultStore.Begin.Revoked) {
             LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
             results.revoked(task.id(), task.task(), "revoked");

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.jboss.logging.Logger;
 
+import io.celeriac.redis.MultiGet;
 import io.celeriac.config.CeleriacConfig;
 import io.celeriac.config.Node;
 import io.celeriac.role.Role;
@@ -54,7 +55,11 @@ public class WorkerRegistry {
     private final AtomicLong runs = new AtomicLong();
     private IntSupplier abandoned = () -> 0;
 
-    public WorkerRegistry(RedisDataSource redis, ObjectMapper mapper, CeleriacConfig config, Roles roles) {
+    private final MultiGet multiGet;
+
+    public WorkerRegistry(RedisDataSource redis, ObjectMapper mapper, CeleriacConfig config, Roles roles,
+            MultiGet multiGet) {
+        this.multiGet = multiGet;
         this.values = redis.value(String.class);
         this.index = redis.sortedSet(String.class);
         this.mapper = mapper;
@@ -113,8 +118,7 @@ public class WorkerRegistry {
         if (names.isEmpty()) {
             return List.of();
         }
-        Collection<String> records = values.mget(names.stream().map(n -> KEY_PREFIX + n).toArray(String[]::new))
-                .values();
+        Collection<String> records = multiGet.get(names.stream().map(n -> KEY_PREFIX + n).toList()).values();
         List<WorkerInfo> workers = new ArrayList<>();
         for (String json : records) {
             if (json == null) {

@@ -1,27 +1,28 @@
 package io.celeriac.example;
 
+import static io.celeriac.canvas.Signature.chord;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import static io.celeriac.canvas.Signature.chord;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
-import java.util.Map;
-
 import io.celeriac.canvas.Canvas;
 import io.celeriac.canvas.Signature;
 import io.celeriac.client.AsyncResult;
 import io.celeriac.client.SendOptions;
 import io.celeriac.client.TaskFailedException;
+import io.celeriac.result.ResultStore;
+import io.celeriac.result.TaskResult;
 import io.celeriac.testing.Operators;
 import io.celeriac.testing.RedisClusterProfile;
 import io.quarkus.test.junit.QuarkusTest;
@@ -67,6 +68,21 @@ class SeedFlowOnRedisClusterTest extends SeedFlowContract {
                 .until(() -> Operators.asViewer().get("/dashboard").jsonPath(),
                         d -> "SUCCESS".equals(d.getString("recent.find { it.id == '" + id + "' }.state")));
         assertTrue(dashboard.getLong("totals.SUCCESS") >= 1, dashboard.getMap("totals").toString());
+    }
+
+    @Inject
+    ResultStore results;
+
+    @Test
+    void manyRecordsReadAtOnceComeBackUnderTheirOwnIds() {
+        // Spread over many slots: the cluster client joins a multi-slot MGET's replies in slot order.
+        List<String> ids = IntStream.range(0, 40).mapToObj(i -> tasks.<Integer> delay("add", i, 0))
+                .peek(sum -> sum.get(Duration.ofSeconds(30))).map(AsyncResult::id).toList();
+        List<Optional<TaskResult>> records = results.getAll(ids);
+        for (int i = 0; i < ids.size(); i++) {
+            assertEquals(ids.get(i), records.get(i).orElseThrow().taskId(), "record " + i);
+            assertEquals(i, records.get(i).orElseThrow().result().asInt(), "result of record " + i);
+        }
     }
 
     @Test

@@ -17,8 +17,8 @@ import io.celeriac.client.AsyncResult;
 import io.celeriac.client.TaskClient;
 import io.celeriac.testing.BrokerAndRedis;
 import io.celeriac.testing.LocalServer;
+import io.celeriac.testing.ReplicaAndGraceProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /**
@@ -27,15 +27,8 @@ import io.quarkus.test.junit.TestProfile;
  * holds the message and tries again until one is there.
  */
 @QuarkusTest
-@TestProfile(ResultReplicasTest.OneReplica.class)
+@TestProfile(ReplicaAndGraceProfile.class)
 class ResultReplicasTest {
-
-    public static class OneReplica implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("celeriac.result-replicas", "1", "celeriac.result-replicas-timeout", "200ms");
-        }
-    }
 
     @Inject
     TaskClient tasks;

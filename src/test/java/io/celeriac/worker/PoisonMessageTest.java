@@ -69,8 +69,8 @@ class PoisonMessageTest {
         tasks.delay("counted_sleeper", busy, 4_000);
         await().atMost(Duration.ofSeconds(10)).until(() -> probe.attempts(busy) == 1);
         // The poison message has come back twice already (as the counter says), and comes back once more now.
-        redis.value(String.class).set("{celery-task-meta-" + poison + "}.deliveries", "2");
-        redis.value(String.class).set("{celery-task-meta-" + healthy + "}.deliveries", "1");
+        redis.value(String.class).set("celeriac-deliveries-" + poison, "2");
+        redis.value(String.class).set("celeriac-deliveries-" + healthy, "1");
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost("127.0.0.1");
         factory.setPort(Integer.parseInt(servers.get("celeriac.broker.port")));
