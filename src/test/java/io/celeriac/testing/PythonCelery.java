@@ -38,10 +38,16 @@ public final class PythonCelery {
     }
 
     private final Path root = projectRoot();
-    private final Path dir = root.resolve("src/test/python/interop");
+    private final Path dir;
     private final Map<String, String> env;
 
     public PythonCelery(int brokerPort, int redisPort) {
+        this(brokerPort, redisPort, "interop");
+    }
+
+    /** Python code in src/test/python/{@code directory} (interop: the tests' app; bench: the Flask guide's). */
+    public PythonCelery(int brokerPort, int redisPort, String directory) {
+        dir = root.resolve("src/test/python").resolve(directory);
         env = Map.of(
                 "CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:" + brokerPort + "//",
                 "CELERY_RESULT_BACKEND", "redis://127.0.0.1:" + redisPort + "/0",
@@ -68,16 +74,27 @@ public final class PythonCelery {
      * is ready. Its output is appended to target/python-worker-&lt;nodeName&gt;.log.
      */
     public Process worker(String queues, String nodeName) {
+        return worker(nodeName, "ready.", "-A", "pyapp", "worker", "-Q", queues, "-n", nodeName, "-c", "2", "--pool", "threads",
+                "--without-mingle", "--without-gossip", "-l", "info");
+    }
+
+    /**
+     * Starts {@code celery celeryArgs…} (a worker) and waits until its output shows {@code readyText}; the output is
+     * appended to target/python-worker-&lt;logName&gt;.log.
+     */
+    public Process worker(String logName, String readyText, String... celeryArgs) {
+        String nodeName = logName;
         Path log = root.resolve("target/python-worker-" + nodeName.replaceAll("[^A-Za-z0-9._@-]", "_") + ".log");
         try {
             Files.createDirectories(log.getParent());
             long from = Files.exists(log) ? Files.size(log) : 0; // a restarted node appends: read only the new part
-            Process worker = builder(PYTHON, "-m", "celery", "-A", "pyapp", "worker", "-Q", queues, "-n", nodeName,
-                    "-c", "2", "--pool", "threads", "--without-mingle", "--without-gossip", "-l", "info")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            List<String> command = new ArrayList<>(List.of(PYTHON, "-m", "celery"));
+            command.addAll(List.of(celeryArgs));
+            Process worker = builder(command.toArray(String[]::new)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             WORKERS.add(worker);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!tail(log, from).contains("ready.")) {
+            while (!tail(log, from).contains(readyText)) {
                 if (!worker.isAlive() || System.nanoTime() > deadline) {
                     String why = worker.isAlive() ? "did not get ready in 60 s" : "exited with " + worker.exitValue();
                     stop(worker);
@@ -112,7 +129,12 @@ public final class PythonCelery {
 
     /** Runs {@code pyclient.py args…} (see its header for the commands) and returns the JSON object it printed. */
     public JsonNode client(String... args) {
-        List<String> command = new ArrayList<>(List.of(PYTHON, "pyclient.py"));
+        return run("pyclient.py", args);
+    }
+
+    /** Runs {@code script args…}, a command that prints one JSON object, and returns that object. */
+    public JsonNode run(String script, String... args) {
+        List<String> command = new ArrayList<>(List.of(PYTHON, script));
         command.addAll(List.of(args));
         try {
             Process p = builder(command.toArray(String[]::new)).start();

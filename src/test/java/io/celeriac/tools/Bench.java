@@ -44,13 +44,16 @@ public final class Bench {
     private final boolean quick;
     private final boolean full;
     private final boolean interop;
+    private final boolean vsCelery;
     private final boolean both;
     private int stalls;
+    private int redisPort;
 
     private Bench(List<String> args) {
         quick = args.contains("--quick");
         full = args.contains("--full");
         interop = args.contains("--interop");
+        vsCelery = args.contains("--vs-celery");
         both = !args.contains("--default-only");
         senders = option(args, "--senders", 16);
         tasks = option(args, "--tasks", quick ? 10_000 : 20_000);
@@ -74,8 +77,13 @@ public final class Bench {
 
     private void run() throws Exception {
         try (Cluster cluster = new Cluster("bench")) {
+            redisPort = cluster.redisPort();
             if (interop) {
                 interop(cluster, n(300, 1000));
+                return;
+            }
+            if (vsCelery) {
+                vsCelery(cluster, n(500, 1000));
                 return;
             }
             measure(cluster, "smallrye-rabbitmq", "");
@@ -138,6 +146,105 @@ public final class Bench {
         worker.close();
         api.close();
         purge(factory);
+    }
+
+    /**
+     * Celeriac and Celery 5.2 side by side, one after the other on the same broker and Redis: Celeriac's api and worker
+     * processes as {@link #measure} starts them, then a Celery worker configured as Flask's guide configures it
+     * (src/test/python/bench/flaskguide.py: prefork, concurrency 2) fed by one Python client. A tracked task counts as
+     * done once its SUCCESS record is in Redis, on both sides ({@link StoredResults}); the round trips are a client's
+     * send-then-wait through each side's own API, one task at a time.
+     */
+    private void vsCelery(Cluster cluster, int roundtrips) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        factory.setPort(cluster.brokerPort());
+        Map<String, String> common = Map.of("celeriac.connector", "smallrye-rabbitmq");
+        AppProcess api = cluster.start("api", with(common, "celeriac.roles", "api"));
+        Map<String, String> workerSettings = with(common, "celeriac.roles", "worker");
+        workerSettings.put("celeriac.worker.concurrency", String.valueOf(concurrency));
+        AppProcess worker = cluster.start("worker", workerSettings, WORKER_JVM);
+        long warm = System.nanoTime() + WARM_UP_NANOS;
+        do {
+            e2e(api, worker, Math.max(1, tasks / 2), "add");
+        } while (System.nanoTime() < warm);
+        CpuMeter meter = servers(new CpuMeter().pid("api", api.pid()).pid("worker", worker.pid()));
+        Map<String, Long> cpu = meter.sample();
+        double celeriac = e2e(api, worker, tasks, "add");
+        print("e2e_tracked_per_s", celeriac);
+        meter.print(cpu, tasks, "", Map.of());
+        print("worker_rss_busy_mb", worker.rssMb());
+        roundtrips(api, roundtrips, "");
+        HttpResponse<String> client = api.postForm("/bench/roundtrip", "count=" + roundtrips);
+        for (String p : List.of("p50", "p90", "p99")) {
+            print("roundtrip_client_" + p + "_ms", Double.parseDouble(
+                    client.body().replaceAll(".*\"" + p + "_ms\":([0-9.E-]+).*", "$1")));
+        }
+        worker.close();
+        api.close();
+        purge(factory);
+
+        io.celeriac.testing.PythonCelery python = new io.celeriac.testing.PythonCelery(cluster.brokerPort(),
+                cluster.redisPort(), "bench");
+        // WARNING, not the guide's INFO: Celeriac's processes log at WARN here, and INFO writes two lines per task.
+        Process celeryWorker = python.worker("celery-bench", "[queues]", "-A", "flaskguide", "worker",
+                "--concurrency", "2", "-n", "celerybench@%h", "--loglevel", "WARNING");
+        try {
+            // Python compiles nothing, but the first tasks wait for the worker's connection and its pool's forks.
+            celeryE2e(python, Math.max(1, tasks / 5));
+            // The client is a process of its own that is gone by the end: it reports its CPU itself.
+            CpuMeter celeryMeter = servers(new CpuMeter().group("worker", line -> line.contains("flaskguide")));
+            Map<String, Long> celeryCpu = celeryMeter.sample();
+            CeleryRun run = celeryE2e(python, tasks);
+            double celery = run.perSecond();
+            print("celery_e2e_tracked_per_s", celery);
+            print("celery_send_per_s", run.sendPerSecond());
+            celeryMeter.print(celeryCpu, tasks, "_celery", Map.of("client", run.clientCpuMicros()));
+            var figures = python.run("celerybench.py", "roundtrip", String.valueOf(roundtrips));
+            print("celery_roundtrip_p50_ms", figures.path("p50_ms").asDouble());
+            print("celery_roundtrip_p90_ms", figures.path("p90_ms").asDouble());
+            print("celery_roundtrip_p99_ms", figures.path("p99_ms").asDouble());
+            print("ratio_vs_celery", celery > 0 ? celeriac / celery : 0);
+        } finally {
+            python.stop(celeryWorker);
+            purge(factory);
+        }
+        print("stalls", stalls);
+    }
+
+    /** The broker, Redis and this tool itself (it polls Redis) beside a phase's own processes. */
+    private static CpuMeter servers(CpuMeter meter) {
+        return meter.group("rabbitmq", line -> line.contains("beam.smp") || line.contains("rabbitmq"))
+                .group("redis", line -> line.contains("redis-server"))
+                .pid("bench", ProcessHandle.current().pid());
+    }
+
+    /** A Celery e2e run: the rate, and the client's own send rate and CPU time (it is gone by the end). */
+    private record CeleryRun(double perSecond, double sendPerSecond, long clientCpuMicros) {
+    }
+
+    /**
+     * Celery's e2e rate: one Python client sends {@code count} add tasks while the worker runs them, from the client's
+     * first send (its own clock, so Python's start-up is not counted) to the last SUCCESS record in Redis.
+     */
+    private CeleryRun celeryE2e(io.celeriac.testing.PythonCelery python, int count) throws Exception {
+        String prefix = "celery-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        CompletableFuture<com.fasterxml.jackson.databind.JsonNode> sending = CompletableFuture.supplyAsync(
+                () -> python.run("celerybench.py", "send", String.valueOf(count), prefix));
+        long reached;
+        try (StoredResults results = new StoredResults(redisPort, prefix, count)) {
+            reached = awaitProgress(() -> {
+                try {
+                    return results.done();
+                } catch (java.io.IOException e) {
+                    return -1;
+                }
+            }, count);
+        }
+        double end = System.currentTimeMillis() / 1000.0;
+        var sent = sending.get(120, TimeUnit.SECONDS);
+        double rate = reached >= count ? count / (end - sent.path("started_at").asDouble()) : 0;
+        return new CeleryRun(rate, sent.path("per_s").asDouble(), (long) (sent.path("cpu_s").asDouble() * 1e6));
     }
 
     /**
@@ -216,8 +323,13 @@ public final class Bench {
     }
 
     private double enqueueApi(AppProcess api, int count, String task, String transaction) throws Exception {
+        return enqueueApi(api, count, task, transaction, "");
+    }
+
+    private double enqueueApi(AppProcess api, int count, String task, String transaction, String ids)
+            throws Exception {
         HttpResponse<String> r = api.postForm("/bench/enqueue", "count=" + count + "&threads=" + senders + "&task="
-                + task + "&transaction=" + transaction);
+                + task + "&transaction=" + transaction + "&ids=" + ids);
         if (r.statusCode() != 200) {
             throw new IllegalStateException("bench enqueue failed: " + r.body());
         }
@@ -242,23 +354,34 @@ public final class Bench {
         }
     }
 
+    /**
+     * Sends {@code count} tasks through the api process while the worker runs them. add keeps its result, so it is
+     * done when its SUCCESS record is in Redis ({@link StoredResults}); noop keeps none and is counted by the worker.
+     */
     private double e2e(AppProcess api, AppProcess worker, int count, String task) throws Exception {
-        double base = worker.metric("celeriac_tasks_succeeded_total", "task=\"" + task + "\"");
+        boolean tracked = task.equals("add");
+        String prefix = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        double base = tracked ? 0 : worker.metric("celeriac_tasks_succeeded_total", "task=\"" + task + "\"");
         long start = System.nanoTime();
         CompletableFuture<Double> sending = CompletableFuture.supplyAsync(() -> {
             try {
-                return enqueueApi(api, count, task);
+                return enqueueApi(api, count, task, "none", tracked ? prefix : "");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        long reached = awaitProgress(() -> {
-            try {
-                return (long) (worker.metric("celeriac_tasks_succeeded_total", "task=\"" + task + "\"") - base);
-            } catch (Exception e) {
-                return -1;
-            }
-        }, count);
+        long reached;
+        try (StoredResults results = new StoredResults(redisPort, prefix, count)) {
+            reached = awaitProgress(() -> {
+                try {
+                    return tracked ? results.done()
+                            : (long) (worker.metric("celeriac_tasks_succeeded_total", "task=\"" + task + "\"")
+                                    - base);
+                } catch (Exception e) {
+                    return -1;
+                }
+            }, count);
+        }
         sending.get(60, TimeUnit.SECONDS);
         return reached >= count ? count / ((System.nanoTime() - start) / 1e9) : 0;
     }

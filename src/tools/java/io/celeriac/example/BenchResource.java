@@ -1,6 +1,8 @@
 package io.celeriac.example;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -15,7 +17,9 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.jboss.resteasy.reactive.RestForm;
 
+import io.celeriac.client.SendOptions;
 import io.celeriac.client.TaskClient;
+import io.celeriac.message.TaskIds;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -40,12 +44,17 @@ public class BenchResource {
     @POST
     @Path("/enqueue")
     public Map<String, Object> enqueue(@RestForm String count, @RestForm String threads, @RestForm String task,
-            @RestForm String transaction) throws Exception {
+            @RestForm String transaction, @RestForm String ids) throws Exception {
         int n = (int) BadInputException.requireLong("count", count, 1, MAX_COUNT);
         int t = (int) BadInputException.requireLong("threads", threads == null ? "4" : threads, 1, 64);
         String name = task == null || task.isBlank() ? "add" : task;
         if (!name.equals("add") && !name.equals("noop")) {
             throw new BadInputException("task", "'task' must be add or noop, got '" + task + "'");
+        }
+        // With ids=PREFIX, the tasks are PREFIX-0 .. PREFIX-(count-1): scripts/bench finds their records in Redis.
+        String prefix = ids == null || ids.isBlank() ? null : ids;
+        if (prefix != null && (!TaskIds.valid(prefix) || prefix.length() > 100)) {
+            throw new BadInputException("ids", "'ids' must be a task id of at most 100 characters, got '" + ids + "'");
         }
         // Each send in a transaction of its own, as a request that writes and sends does: through the outbox.
         boolean inTransaction = "each".equals(transaction);
@@ -58,8 +67,10 @@ public class BenchResource {
                 workers.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
                         int arg = i;
-                        Runnable send = name.equals("add") ? () -> tasks.delay("add", arg, 1)
-                                : () -> tasks.delay("noop", arg);
+                        List<Object> args = name.equals("add") ? List.of(arg, 1) : List.of(arg);
+                        SendOptions options = prefix == null ? SendOptions.none()
+                                : SendOptions.none().taskId(prefix + "-" + arg);
+                        Runnable send = () -> tasks.send(name, args, Map.of(), options);
                         if (inTransaction) {
                             QuarkusTransaction.requiringNew().run(send);
                         } else {
@@ -77,5 +88,30 @@ public class BenchResource {
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         return Map.of("count", n, "millis", millis, "per_s", n * 1000.0 / Math.max(1, millis));
+    }
+
+    /**
+     * {@code count} sequential round trips through the Java API, as a client in this process makes them: send add,
+     * then wait for its result ({@code AsyncResult.get}, which subscribes as Celery's client does). The like of
+     * Celery's {@code add.delay(i, 1).get()}; the figures are in milliseconds.
+     */
+    @POST
+    @Path("/roundtrip")
+    public Map<String, Object> roundtrip(@RestForm String count) {
+        int n = (int) BadInputException.requireLong("count", count, 1, 100_000);
+        long[] nanos = new long[n];
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            tasks.<Integer>delay("add", i, 1).get(Duration.ofSeconds(30));
+            nanos[i] = System.nanoTime() - start;
+        }
+        Arrays.sort(nanos);
+        return Map.of("count", n, "p50_ms", percentile(nanos, 50), "p90_ms", percentile(nanos, 90),
+                "p99_ms", percentile(nanos, 99));
+    }
+
+    private static double percentile(long[] sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, index)] / 1e6;
     }
 }
