@@ -41,7 +41,9 @@ public class AccessErrorMapping {
         String error = usersConfigured() ? why
                 : "the operator surface is off: no operator users are configured (quarkus.security.users.embedded.*"
                         + " or OIDC; see the README's Security section)";
-        Response.ResponseBuilder refusal = Response.status(401).entity(Map.of("error", error));
+        // JSON whatever the endpoint produces: a refusal is the mapper's answer, not the endpoint's.
+        Response.ResponseBuilder refusal = Response.status(401).type(jakarta.ws.rs.core.MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", error));
         if (headers.getHeaderString("X-Requested-With") == null) {
             refusal.header("WWW-Authenticate", "Basic realm=\"Celeriac\"");
         }
@@ -52,8 +54,11 @@ public class AccessErrorMapping {
     public Response forbidden(ForbiddenException e, ResourceInfo resource) {
         RolesAllowed allowed = resource.getResourceMethod() == null ? null
                 : resource.getResourceMethod().getAnnotation(RolesAllowed.class);
-        String roles = allowed == null ? OperatorRoles.ADMIN : String.join(" or ", allowed.value());
-        return Response.status(403).entity(Map.of("error", "this needs the role " + roles)).build();
+        // Without an annotation it was the operator paths' policy that refused: it lets in either role.
+        String roles = allowed == null ? OperatorRoles.VIEWER + " or " + OperatorRoles.ADMIN
+                : String.join(" or ", allowed.value());
+        return Response.status(403).type(jakarta.ws.rs.core.MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", "this needs the role " + roles)).build();
     }
 
     /** Any operator user in the embedded realm, or an OIDC server to sign in with. */

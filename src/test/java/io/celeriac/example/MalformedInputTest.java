@@ -56,6 +56,8 @@ class MalformedInputTest {
             check("POST /tasks/" + id + "/revoke", client().post("/tasks/{id}/revoke", id));
             check("POST /users/" + id + "/archive", client().post("/users/{id}/archive", id));
             check("GET /tasks/result/" + id + "/events", client().get("/tasks/result/{id}/events", id));
+            check("GET /dashboard/tasks/" + id, client().get("/dashboard/tasks/{id}", id));
+            check("POST /dashboard/tasks/" + id + "/retry", client().post("/dashboard/tasks/{id}/retry", id));
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
@@ -101,6 +103,15 @@ class MalformedInputTest {
                     email)).post("/users"));
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** The form's fields are bounded: a name or an email over its length is refused, naming the field. */
+    @Test
+    void aUsersFieldsOverTheirLengthAnswer400NamingTheField() {
+        client().formParams(Map.of("name", "n".repeat(101), "email", "a@example.org")).post("/users").then()
+                .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("name"));
+        client().formParams(Map.of("name", "n", "email", "e".repeat(243) + "@example.org")).post("/users").then()
+                .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("email"));
     }
 
     @Test

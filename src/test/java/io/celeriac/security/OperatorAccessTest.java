@@ -116,6 +116,16 @@ class OperatorAccessTest {
         assertTrue(wrong.isEmpty(), String.join("\n", wrong));
     }
 
+    /** The path policy stands behind the annotations: an operator path is closed even where one was forgotten. */
+    @Test
+    void anOperatorPathWithoutAnAnnotationIsStillClosed() {
+        given().get("/dashboard/unannotated-probe").then().statusCode(401).body("error", containsString("sign in"));
+        Operators.asOutsider().get("/dashboard/unannotated-probe").then().statusCode(403)
+                .body("error", containsString("celeriac-viewer or celeriac-admin"));
+        Operators.asViewer().get("/dashboard/unannotated-probe").then().statusCode(200)
+                .body(org.hamcrest.Matchers.equalTo("let in"));
+    }
+
     /** A viewer's refusal names the role a change needs; an outsider's the roles a read needs. */
     @Test
     void refusalsSayWhichRoleIsNeeded() {
