@@ -78,6 +78,22 @@ class OutboxTest {
     }
 
     @Test
+    void aTaskInATransactionOfItsOwnSendsOnlyOnceItCommitsAndNothingWhenItFails() throws Exception {
+        String key = UUID.randomUUID().toString();
+        Integer ranBeforeTheCommit = tasks.<Integer>delay("sends_in_its_transaction", key, false)
+                .get(Duration.ofSeconds(20));
+        assertEquals(0, ranBeforeTheCommit, "what the task sent waited for its transaction to commit");
+        await().atMost(Duration.ofSeconds(15)).until(() -> probe.attempts(key) == 1);
+
+        String failing = UUID.randomUUID().toString();
+        var failed = tasks.delay("sends_in_its_transaction", failing, true);
+        org.junit.jupiter.api.Assertions.assertThrows(io.celeriac.client.TaskFailedException.class,
+                () -> failed.get(Duration.ofSeconds(20)));
+        Thread.sleep(1500);
+        assertEquals(0, probe.attempts(failing), "its rollback sent nothing");
+    }
+
+    @Test
     void aRollbackSendsNothing() throws Exception {
         String key = UUID.randomUUID().toString();
         long held = table.count();

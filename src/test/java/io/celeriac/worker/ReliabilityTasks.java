@@ -56,6 +56,20 @@ public class ReliabilityTasks {
         return task.retries();
     }
 
+    /**
+     * Sends record(key) inside its own transaction, waits long enough for a worker to run it had it been published at
+     * once, and answers how often it ran meanwhile; {@code fail} rolls the transaction back.
+     */
+    @Task(name = "sends_in_its_transaction", result = Task.Result.KEEP, transactional = true, timeLimit = "20s")
+    public int sendsInItsTransaction(String key, boolean fail) throws InterruptedException {
+        io.quarkus.arc.Arc.container().instance(io.celeriac.client.TaskClient.class).get().delay("record", key);
+        Thread.sleep(1500);
+        if (fail) {
+            throw new IllegalStateException("rolled back on purpose");
+        }
+        return attempts(key);
+    }
+
     @Task(name = "record", result = Task.Result.KEEP)
     public String record(String key) {
         attempts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
