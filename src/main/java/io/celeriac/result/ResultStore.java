@@ -230,13 +230,13 @@ public class ResultStore {
     /**
      * A worker's check-in before running a task, in one round trip: refused when {@code revokedKey} exists or the
      * record is already ready; otherwise the task is recorded as STARTED at {@code startedAt} (on this worker, as
-     * {@code meta} says) when its result is kept. A {@code redelivered} message is counted, and the answer says how
+     * {@code meta} says) when {@code recordStarted} (its result is kept and celeriac.worker.track-started is on). A {@code redelivered} message is counted, and the answer says how
      * many times it has been delivered.
      */
-    public Begin begin(String taskId, String name, boolean resultKept, JsonNode meta, String revokedKey,
+    public Begin begin(String taskId, String name, boolean recordStarted, JsonNode meta, String revokedKey,
             boolean redelivered, String startedAt, String queue, JsonNode args, JsonNode kwargs) {
         Write write = null;
-        if (resultKept) {
+        if (recordStarted) {
             TaskResult started = new TaskResult(TaskState.STARTED, meta, null, null, null, taskId, name, startedAt);
             ObjectNode seen = json.createObjectNode();
             seen.put("worker", meta.path("hostname").asText("") + " (pid " + meta.path("pid").asText("?") + ")");
@@ -258,7 +258,7 @@ public class ResultStore {
         // Nothing is written for an ignored result: the record's ARGV stay empty, not encoded for nothing.
         String[] record = write == null ? new String[] { "", "", "", "" } : write.argv();
         String[] all = Arrays.copyOf(record, record.length + 3);
-        all[record.length] = resultKept ? "1" : "0";
+        all[record.length] = recordStarted ? "1" : "0";
         all[record.length + 1] = redelivered ? "1" : "0";
         all[record.length + 2] = Long.toString(config.resultExpires().toMillis());
         String reply = BEGIN.run(redis, keys(taskId, revokedKey, keyOf(taskId, DELIVERIES)), all).toString();

@@ -41,6 +41,7 @@ public class ChannelDefaults implements ConfigSourceFactory {
         defaults.put(incoming + "routing-keys", queue);
         defaults.put(incoming + "address", "/amq/queue/" + queue);
         // The consumer declares its queue too: with the same arguments as every other declaration of it.
+        defaults.put(incoming + "max-outstanding-messages", String.valueOf(prefetch(context)));
         ConfigValue maxPriority = context.getValue("celeriac.task-queue-max-priority");
         if (maxPriority != null && maxPriority.getValue() != null && !maxPriority.getValue().isBlank()) {
             defaults.put("mp.messaging.incoming." + Worker.CHANNEL + ".queue.x-max-priority", maxPriority.getValue());
@@ -50,6 +51,25 @@ public class ChannelDefaults implements ConfigSourceFactory {
             defaults.put(incoming + "queue.x-queue-type", "quorum");
         }
         return List.of(new PropertiesConfigSource(defaults, "celeriac-channel-defaults", ORDINAL));
+    }
+
+    /**
+     * The 0-9-1 prefetch: {@code celeriac.worker.concurrency × celeriac.worker.prefetch-multiplier} (defaults 8 and 1;
+     * the config mapping checks both).
+     */
+    static int prefetch(ConfigSourceContext context) {
+        return positive(context, "celeriac.worker.concurrency", 8) * positive(context,
+                "celeriac.worker.prefetch-multiplier", 1);
+    }
+
+    private static int positive(ConfigSourceContext context, String key, int otherwise) {
+        ConfigValue value = context.getValue(key);
+        try {
+            int n = value == null || value.getValue() == null ? otherwise : Integer.parseInt(value.getValue().trim());
+            return n > 0 ? n : otherwise;
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
     }
 
     private static String firstQueue(ConfigSourceContext context) {

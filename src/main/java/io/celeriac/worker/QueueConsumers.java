@@ -105,7 +105,7 @@ public class QueueConsumers {
                 cancelled.remove(queue);
                 Channel channel = connection.createChannel();
                 channels.put(queue, channel);
-                channel.basicQos(config.worker().concurrency());
+                channel.basicQos(config.worker().concurrency() * config.worker().prefetchMultiplier());
                 channel.basicConsume(queue, false, (tag, delivery) -> threads.execute(() -> run(channel, queue,
                         delivery)), tag -> {
                             LOG.warnf("the broker cancelled the consumer of queue %s: consuming it again", queue);

@@ -107,6 +107,10 @@ public class Worker {
                     + "1.0 a worker consumes the default queue (celeriac.broker.queue) alone; use the "
                     + "smallrye-rabbitmq connector for other queues");
         }
+        if (config.worker().prefetchMultiplier() < 1) {
+            throw new IllegalStateException("celeriac.worker.prefetch-multiplier=" + config.worker()
+                    .prefetchMultiplier() + ": it is 1 or more (1: no task waits in a worker's buffer)");
+        }
         this.queue = queues.get(0);
         this.codec = codec;
         this.registry = registry;
@@ -143,7 +147,8 @@ public class Worker {
      * The channel's messages, on the connector's event loop: each is handed to the worker's own threads, and settled
      * by the worker once its outcome is stored. The stage returned completes when a thread takes the message up, and
      * the connector hands over the next one only then: what waits, waits in the connector (over 0-9-1, in the broker,
-     * for the prefetch is {@code celeriac.worker.concurrency}), not in a queue here that nothing bounds. Over AMQP 1.0
+     * for the prefetch is {@code celeriac.worker.concurrency} unless {@code prefetch-multiplier} reserves more), not in
+     * a queue here that nothing bounds. Over AMQP 1.0
      * the connector grants the broker credit itself, so it can still hold more (see the README). What runs at once
      * is bounded on both by the {@code celeriac.worker.concurrency} threads. Not a SmallRye {@code @Blocking} pool: in
      * dev mode a live reload shut a named pool down under Vert.x, which handed the dead pool to the reloaded app, and
@@ -306,7 +311,8 @@ public class Worker {
         boolean tracked = !(task.ignoreResult() != null ? task.ignoreResult() : definition.get().ignoreResult());
         String startedAt = ResultStore.now();
         // One round trip for the checks and the STARTED record: this runs for every message.
-        ResultStore.Begin begin = results.begin(task.id(), task.task(), tracked, runner.workerInfo(),
+        ResultStore.Begin begin = results.begin(task.id(), task.task(), tracked && config.worker().trackStarted(),
+                runner.workerInfo(),
                 revocations.key(task.id()), Delivery.redelivered(delivery), startedAt, task.queue(), task.args(), task.kwargs());
         if (begin instanceof ResultStore.Begin.Revoked) {
             LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
