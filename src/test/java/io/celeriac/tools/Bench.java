@@ -41,6 +41,8 @@ public final class Bench {
     /** A fresh worker compiles for about this long; e2e and drain rates are taken after it. */
     static final long WARM_UP_NANOS = 20_000_000_000L;
 
+    /** Settings for the worker process (--worker=key=value, repeatable), e.g. celeriac.worker.prefetch-multiplier=4. */
+    private final Map<String, String> workerExtra = new HashMap<>();
     private final boolean quick;
     private final boolean full;
     private final boolean interop;
@@ -58,6 +60,8 @@ public final class Bench {
         senders = option(args, "--senders", 16);
         tasks = option(args, "--tasks", quick ? 10_000 : 20_000);
         concurrency = option(args, "--concurrency", 8);
+        args.stream().filter(a -> a.startsWith("--worker=") && a.indexOf('=', 9) > 9).forEach(a -> workerExtra.put(
+                a.substring(9, a.indexOf('=', 9)), a.substring(a.indexOf('=', 9) + 1)));
     }
 
     private static int option(List<String> args, String name, int otherwise) {
@@ -116,6 +120,7 @@ public final class Bench {
 
         Map<String, String> workerSettings = with(common, "celeriac.roles", "worker");
         workerSettings.put("celeriac.worker.concurrency", String.valueOf(concurrency));
+        workerSettings.putAll(workerExtra);
         AppProcess worker = cluster.start("worker" + suffix, workerSettings, WORKER_JVM);
         Thread.sleep(5000);
         print("worker_rss_idle_mb" + suffix, worker.rssMb());
@@ -163,7 +168,11 @@ public final class Bench {
         AppProcess api = cluster.start("api", with(common, "celeriac.roles", "api"));
         Map<String, String> workerSettings = with(common, "celeriac.roles", "worker");
         workerSettings.put("celeriac.worker.concurrency", String.valueOf(concurrency));
+        workerSettings.putAll(workerExtra);
+        workerExtra.forEach((k, v) -> System.out.println("[bench] worker: " + k + "=" + v));
         AppProcess worker = cluster.start("worker", workerSettings, WORKER_JVM);
+        Thread.sleep(5000);
+        print("worker_rss_idle_mb", worker.rssMb());
         long warm = System.nanoTime() + WARM_UP_NANOS;
         do {
             e2e(api, worker, Math.max(1, tasks / 2), "add");
@@ -176,7 +185,7 @@ public final class Bench {
         print("worker_rss_busy_mb", worker.rssMb());
         roundtrips(api, roundtrips, "");
         HttpResponse<String> client = api.postForm("/bench/roundtrip", "count=" + roundtrips);
-        for (String p : List.of("p50", "p90", "p99")) {
+        for (String p : List.of("p50", "p90", "p99", "send_p50", "send_p99")) {
             print("roundtrip_client_" + p + "_ms", Double.parseDouble(
                     client.body().replaceAll(".*\"" + p + "_ms\":([0-9.E-]+).*", "$1")));
         }
