@@ -124,24 +124,6 @@ public final class AsyncResult<T> {
             throw new IllegalStateException("the result of task '" + task + "' [" + id + "] is ignored: nothing to "
                     + "wait for (@Task(result = KEEP) keeps it)");
         }
-        // Often ready already: a send returns once the broker confirms, and for a persistent message on a queue with a
-        // waiting worker that confirm comes once the worker acked it, after the outcome was stored. One read then
-        // answers, without a subscription's round trips.
-        Optional<TaskResult> done;
-        try {
-            done = record().filter(TaskResult::ready);
-        } catch (RuntimeException unavailable) {
-            // Redis is away for now: the wait below rides that out until its timeout, as it always did.
-            done = Optional.empty();
-        }
-        TaskResult result = done.isPresent() ? done.get() : await(timeout);
-        if (!result.successful()) {
-            throw TaskFailedException.of(id, result);
-        }
-        return mapper.convertValue(result.result(), type);
-    }
-
-    private TaskResult await(Duration timeout) {
         CompletableFuture<TaskResult> ready = waiter.ready(id);
         TaskResult result;
         try {
@@ -157,7 +139,10 @@ public final class AsyncResult<T> {
         } finally {
             waiter.cancel(id, ready);
         }
-        return result;
+        if (!result.successful()) {
+            throw TaskFailedException.of(id, result);
+        }
+        return mapper.convertValue(result.result(), type);
     }
 
     /** Revokes the task: it does not start, and a worker running it interrupts it. */
