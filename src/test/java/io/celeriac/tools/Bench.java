@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 import com.rabbitmq.client.Channel;
@@ -141,7 +142,7 @@ public final class Bench {
             publishBacklog(factory, size);
             worker = cluster.start("worker" + suffix, workerSettings, WORKER_JVM);
             String name = size >= 1_000_000 ? "1m" : (size / 1000) + "k";
-            print("e2e_tracked_per_s_backlog_" + name + suffix, drain(worker, size));
+            print("e2e_tracked_per_s_backlog_" + name + suffix, drain(worker, size, "_backlog_" + name + suffix));
         }
         if (!full) {
             print("e2e_tracked_per_s_backlog_1m" + suffix, "skipped (--full)");
@@ -427,9 +428,12 @@ public final class Bench {
      * The rate a fresh worker drains a backlog at once warmed up: from {@link #WARM_UP_NANOS} after its start or 30 %
      * of the backlog, whichever comes first, to the last task.
      */
-    private double drain(AppProcess worker, long size) throws Exception {
+    private double drain(AppProcess worker, long size, String suffix) throws Exception {
         long start = System.nanoTime();
         long[] mark = { -1, 0 };
+        // Where the drain's CPU goes, from the mark on: the worker, RabbitMQ serving the backlog, Redis.
+        CpuMeter meter = servers(new CpuMeter().pid("worker", worker.pid()));
+        AtomicReference<Map<String, Long>> cpu = new AtomicReference<>();
         long reached = awaitProgress(() -> {
             try {
                 long now = System.nanoTime();
@@ -440,6 +444,7 @@ public final class Bench {
                 if (mark[0] < 0 && done > 0 && (now - start > WARM_UP_NANOS || done >= size * 3 / 10)) {
                     mark[0] = now;
                     mark[1] = done;
+                    cpu.set(meter.sample());
                 }
                 return done;
             } catch (Exception e) {
@@ -449,7 +454,11 @@ public final class Bench {
         if (reached < size || mark[0] < 0) {
             return 0;
         }
-        return (size - mark[1]) / ((System.nanoTime() - mark[0]) / 1e9);
+        double rate = (size - mark[1]) / ((System.nanoTime() - mark[0]) / 1e9);
+        if (cpu.get() != null) {
+            meter.print(cpu.get(), size - mark[1], suffix, Map.of());
+        }
+        return rate;
     }
 
     private static void purge(ConnectionFactory factory) throws Exception {
