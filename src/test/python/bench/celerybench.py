@@ -2,7 +2,7 @@
 
   send N PREFIX       sends N add(i, 1) tasks with the ids PREFIX-0 .. PREFIX-(N-1), as fast as one client sends:
                       {"n", "started_at" (the first send, epoch seconds), "seconds", "per_s",
-                      "cpu_s" (this process's CPU time, its start-up included)}
+                      "cpu_s" (this process's CPU time from its first send, its start-up left out)}
   roundtrip N         N sequential add(i, 1).delay().get() after 50 uncounted ones: {"n", "p50_ms", "p90_ms",
                       "p99_ms", "mean_ms"}
 """
@@ -16,12 +16,12 @@ from flaskguide import add
 
 def send(n, prefix):
     n = int(n)
-    started_at, start = time.time(), time.perf_counter()
+    started_at, start, cpu_before = time.time(), time.perf_counter(), time.process_time()
     for i in range(n):
         add.apply_async((i, 1), task_id="%s-%d" % (prefix, i))
     seconds = time.perf_counter() - start
     return {"n": n, "started_at": started_at, "seconds": round(seconds, 3), "per_s": round(n / seconds, 1),
-            "cpu_s": time.process_time()}
+            "cpu_s": time.process_time() - cpu_before}
 
 
 def roundtrip(n):

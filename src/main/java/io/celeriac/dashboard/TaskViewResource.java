@@ -120,7 +120,8 @@ public class TaskViewResource {
         JsonNode call = latest(results.timeline(id), "args").orElse(null);
         if (call == null || record.name() == null) {
             return Response.status(409).entity(Map.of("error", "the arguments of task '" + id + "' were not kept "
-                    + "(it never started on a Celeriac worker, or they were larger than "
+                    + "(it never started on a Celeriac worker, its worker runs with "
+                    + "celeriac.worker.track-started=false, or they were larger than "
                     + ResultStore.KEPT_CALL_SIZE + " bytes of JSON), so it cannot be sent again from here")).build();
         }
         List<Object> args = mapper.convertValue(call.path("args"), new TypeReference<List<Object>>() {

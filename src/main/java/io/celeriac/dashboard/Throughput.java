@@ -55,7 +55,8 @@ public class Throughput {
         this.roles = roles;
     }
 
-    @Scheduled(every = "${celeriac.dashboard.sample-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(every = "${celeriac.dashboard.sample-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sample() {
         if (!roles.has(Role.API)) {

@@ -214,7 +214,7 @@ public class ResultStore {
 
     /** What a worker may do with a task it received, as {@link #begin} finds it. */
     public sealed interface Begin {
-        /** Run it (and, when its result is kept, it is now STARTED); this is delivery number {@code deliveries}. */
+        /** Run it (now STARTED if that was asked for); this is delivery number {@code deliveries}. */
         record Run(int deliveries) implements Begin {
         }
 
@@ -230,8 +230,8 @@ public class ResultStore {
     /**
      * A worker's check-in before running a task, in one round trip: refused when {@code revokedKey} exists or the
      * record is already ready; otherwise the task is recorded as STARTED at {@code startedAt} (on this worker, as
-     * {@code meta} says) when {@code recordStarted} (its result is kept and celeriac.worker.track-started is on). A {@code redelivered} message is counted, and the answer says how
-     * many times it has been delivered.
+     * {@code meta} says) when {@code recordStarted} (its result is kept and celeriac.worker.track-started is on). A
+     * {@code redelivered} message is counted, and the answer says how many times it has been delivered.
      */
     public Begin begin(String taskId, String name, boolean recordStarted, JsonNode meta, String revokedKey,
             boolean redelivered, String startedAt, String queue, JsonNode args, JsonNode kwargs) {

@@ -40,8 +40,9 @@ public class ChannelDefaults implements ConfigSourceFactory {
         defaults.put(incoming + "exchange.name", queue);
         defaults.put(incoming + "routing-keys", queue);
         defaults.put(incoming + "address", "/amq/queue/" + queue);
-        // The consumer declares its queue too: with the same arguments as every other declaration of it.
+        // The prefetch: what the broker may hand this consumer ahead of what it runs.
         defaults.put(incoming + "max-outstanding-messages", String.valueOf(prefetch(context)));
+        // The consumer declares its queue too: with the same arguments as every other declaration of it.
         ConfigValue maxPriority = context.getValue("celeriac.task-queue-max-priority");
         if (maxPriority != null && maxPriority.getValue() != null && !maxPriority.getValue().isBlank()) {
             defaults.put("mp.messaging.incoming." + Worker.CHANNEL + ".queue.x-max-priority", maxPriority.getValue());
@@ -55,7 +56,9 @@ public class ChannelDefaults implements ConfigSourceFactory {
 
     /**
      * The 0-9-1 prefetch: {@code celeriac.worker.concurrency × celeriac.worker.prefetch-multiplier} (defaults 8 and 1;
-     * the config mapping checks both).
+     * the Worker refuses a multiplier below 1). Read from the sources this factory sees (system properties, the
+     * environment, application.properties with its profiles); a value set only in another factory's source is not
+     * seen here, and a user's own max-outstanding-messages wins over this one.
      */
     static int prefetch(ConfigSourceContext context) {
         return positive(context, "celeriac.worker.concurrency", 8) * positive(context,

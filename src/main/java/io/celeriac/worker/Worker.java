@@ -312,8 +312,8 @@ public class Worker {
         String startedAt = ResultStore.now();
         // One round trip for the checks and the STARTED record: this runs for every message.
         ResultStore.Begin begin = results.begin(task.id(), task.task(), tracked && config.worker().trackStarted(),
-                runner.workerInfo(),
-                revocations.key(task.id()), Delivery.redelivered(delivery), startedAt, task.queue(), task.args(), task.kwargs());
+                runner.workerInfo(), revocations.key(task.id()), Delivery.redelivered(delivery), startedAt,
+                task.queue(), task.args(), task.kwargs());
         if (begin instanceof ResultStore.Begin.Revoked) {
             LOG.infof("task %s[%s] is revoked: not running it", task.task(), task.id());
             results.revoked(task.id(), task.task(), "revoked");

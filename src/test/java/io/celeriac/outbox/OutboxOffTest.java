@@ -29,9 +29,13 @@ class OutboxOffTest {
     @Test
     void aSendInsideATransactionIsPublishedAtOnceAndStaysSentAfterARollback() throws Exception {
         QuarkusTransaction.begin();
-        String id = tasks.delay("record", UUID.randomUUID().toString()).id();
-        assertEquals(200, given().get("/tasks/result/{id}", id).statusCode(), "recorded before the commit");
-        QuarkusTransaction.rollback();
+        String id;
+        try {
+            id = tasks.delay("record", UUID.randomUUID().toString()).id();
+            assertEquals(200, given().get("/tasks/result/{id}", id).statusCode(), "recorded before the commit");
+        } finally {
+            QuarkusTransaction.rollback();
+        }
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
                 .until(() -> "SUCCESS".equals(given().get("/tasks/result/{id}", id).jsonPath().getString("state")));
     }

@@ -74,8 +74,8 @@ public final class PythonCelery {
      * is ready. Its output is appended to target/python-worker-&lt;nodeName&gt;.log.
      */
     public Process worker(String queues, String nodeName) {
-        return worker(nodeName, "ready.", "-A", "pyapp", "worker", "-Q", queues, "-n", nodeName, "-c", "2", "--pool", "threads",
-                "--without-mingle", "--without-gossip", "-l", "info");
+        return worker(nodeName, "ready.", "-A", "pyapp", "worker", "-Q", queues, "-n", nodeName, "-c", "2",
+                "--pool", "threads", "--without-mingle", "--without-gossip", "-l", "info");
     }
 
     /**

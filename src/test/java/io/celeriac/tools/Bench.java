@@ -224,9 +224,10 @@ public final class Bench {
 
     /** The broker, Redis and this tool itself (it polls Redis) beside a phase's own processes. */
     private static CpuMeter servers(CpuMeter meter) {
-        return meter.group("rabbitmq", line -> line.contains("beam.smp") || line.contains("rabbitmq"))
-                .group("redis", line -> line.contains("redis-server"))
-                .pid("bench", ProcessHandle.current().pid());
+        // This tool first, and RabbitMQ by its executable: command lines with "rabbitmq" in them are this tool's and
+        // the app's (their class path, their connector setting).
+        return meter.pid("bench", ProcessHandle.current().pid()).comm("rabbitmq", "beam.smp")
+                .comm("redis", "redis-server");
     }
 
     /** A Celery e2e run: the rate, and the client's own send rate and CPU time (it is gone by the end). */

@@ -33,6 +33,12 @@ final class CpuMeter {
         return group(name, line -> line.startsWith(self));
     }
 
+    /** The processes whose executable is named {@code comm} (and their descendants). */
+    CpuMeter comm(String name, String comm) {
+        String named = "\0comm=" + comm + "\0";
+        return group(name, line -> line.contains(named));
+    }
+
     /** CPU microseconds so far per group. */
     Map<String, Long> sample() throws IOException {
         Map<Long, long[]> stat = new HashMap<>(); // pid -> {ppid, ticks}
@@ -50,7 +56,8 @@ final class CpuMeter {
                     long pid = Long.parseLong(name);
                     stat.put(pid, new long[] { Long.parseLong(f[1]), Long.parseLong(f[11]) + Long.parseLong(f[12]) });
                     byte[] cmd = Files.readAllBytes(p.resolve("cmdline"));
-                    lines.put(pid, "\0pid=" + pid + "\0" + new String(cmd, StandardCharsets.UTF_8));
+                    String comm = Files.readString(p.resolve("comm")).trim();
+                    lines.put(pid, "\0pid=" + pid + "\0comm=" + comm + "\0" + new String(cmd, StandardCharsets.UTF_8));
                 } catch (IOException | RuntimeException gone) {
                     // exited meanwhile
                 }
