@@ -12,8 +12,8 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * Creates the Redis clients on the main thread before anything else at start-up can. Quarkus's Redis recorder
- * (3.33) keeps its data sources in a plain HashMap filled by {@code computeIfAbsent}: two threads creating a client at once
- * (its own start-up observer, and a thread of ours or of a connector) failed a worker's start with a
+ * (3.33) keeps its data sources in a plain HashMap filled by {@code computeIfAbsent}: two threads creating one at
+ * once (its own start-up observer, and a thread of ours or of a connector) failed a worker's start with a
  * ConcurrentModificationException (seen once in scripts/bench). Created here first, each is only looked up later.
  */
 @ApplicationScoped

@@ -148,9 +148,9 @@ public class Worker {
      * by the worker once its outcome is stored. The stage returned completes when a thread takes the message up, and
      * the connector hands over the next one only then: what waits, waits in the connector (over 0-9-1, in the broker,
      * for the prefetch is {@code celeriac.worker.concurrency} unless {@code prefetch-multiplier} reserves more), not in
-     * a queue here that nothing bounds. Over AMQP 1.0
-     * the connector grants the broker credit itself, so it can still hold more (see the README). What runs at once
-     * is bounded on both by the {@code celeriac.worker.concurrency} threads. Not a SmallRye {@code @Blocking} pool: in
+     * a queue here that nothing bounds. Over AMQP 1.0 the connector grants the broker credit itself, so it can still
+     * hold more (see the README). What runs at once is bounded on both by the {@code celeriac.worker.concurrency}
+     * threads. Not a SmallRye {@code @Blocking} pool: in
      * dev mode a live reload shut a named pool down under Vert.x, which handed the dead pool to the reloaded app, and
      * every later message was refused (DevModeIT).
      */
